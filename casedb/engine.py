@@ -1,0 +1,90 @@
+"""The one module that owns database engines.
+
+One engine per URL per process. SQLite gets write-ahead logging and foreign keys so that the
+dashboard can read while the live simulator or an upload writes.
+"""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from casedb import settings
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured database cannot be reached or is not a case database. `reason` is a
+    message key: `db.bad_url`, `db.unreachable` or `db.not_initialised`."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The engine for `url` (default: the configured DATABASE_URL), created once per process."""
+    url = url or settings.database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _create(url)
+            _engines[url] = engine
+        return engine
+
+
+def _create(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as e:
+        raise DatabaseUnavailable("db.bad_url", str(e)) from e
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database:
+                from pathlib import Path
+
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            connect_args={"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {},
+        )
+    except (NoSuchModuleError, ArgumentError, ImportError) as e:
+        raise DatabaseUnavailable("db.bad_url", str(e)) from e
+
+
+def dispose_all() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def check(engine: Engine) -> None:
+    """Raise DatabaseUnavailable unless the database answers and holds the case schema."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT version FROM data_version WHERE id = 1")).scalar_one()
+    except SQLAlchemyError as e:
+        message = str(e).lower()
+        missing_table = "no such table" in message or "does not exist" in message and "relation" in message
+        raise DatabaseUnavailable("db.not_initialised" if missing_table else "db.unreachable", str(e)) from e

@@ -1,0 +1,431 @@
+"""The consolidated case database, defined once for SQLite and PostgreSQL.
+
+Conventions:
+- Every DateTime column holds a naive UTC timestamp (SQLite has no time zones; PostgreSQL uses
+  `timestamp without time zone` so both store the same value).
+- Every column named `*_day` or `day` is a WIB calendar day (UTC+7), derived from its timestamp at
+  write time by `casedb.wib.wib_day`, so that portable SQL can group by day without time-zone
+  arithmetic that differs between the two engines.
+- No names or NIK: a person is `person_key`, a keyed hash of the NIK made at ingestion.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Deterministic constraint names keep Alembic migrations identical on both engines.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BigInteger primary keys autoincrement on PostgreSQL; SQLite only autoincrements INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+FACILITY_TYPES = ("hospital", "puskesmas", "clinic", "lab", "practice")
+TEST_TYPES = ("pcr", "antigen", "antibody")
+CONFIRMING_TEST_TYPES = ("pcr", "antigen")
+TEST_PURPOSES = ("diagnostic", "screening", "travel", "contact_tracing")
+TEST_RESULTS = ("positive", "negative", "invalid")
+ENTRY_POINT_TYPES = ("airport", "bus_terminal", "river_port", "road_post")
+DIRECTIONS = ("in", "out")
+TRAVEL_MODES = ("air", "bus", "car", "motorcycle", "boat")
+DOCUMENT_STATUSES = ("valid", "expired", "not_found", "issuer_unauthorized", "mismatch", "none")
+CONTACT_RELATIONS = ("household", "workplace", "social", "travel", "healthcare")
+ROLES = ("mayor", "health", "press", "admin", "checkpoint")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=f"{column}_valid")
+
+
+# --- Reference tables -------------------------------------------------------------------------
+
+regions = Table(
+    "regions",
+    metadata,
+    Column("code", String(13), primary_key=True, comment="Kemendagri code, 14.71.xx or 14.71.xx.xxxx"),
+    Column("name", String(80), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("parent_code", String(13), ForeignKey("regions.code"), nullable=True),
+    Column("population", Integer, nullable=False),
+    Column("population_is_estimate", Boolean, nullable=False),
+    Column("population_source", Text, nullable=False),
+    Column("centroid_lat", Float, nullable=False),
+    Column("centroid_lon", Float, nullable=False),
+    Column("area_km2", Float, nullable=False),
+    Column("source", Text, nullable=False),
+    _one_of("level", ("kecamatan", "kelurahan")),
+    Index(None, "parent_code"),
+)
+
+external_regions = Table(
+    "external_regions",
+    metadata,
+    Column("code", String(13), primary_key=True, comment="Kemendagri province (xx) or regency (xx.xx) code"),
+    Column("name", String(80), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("province_code", String(2), nullable=False),
+    Column("centroid_lat", Float, nullable=False),
+    Column("centroid_lon", Float, nullable=False),
+    _one_of("level", ("province", "regency")),
+)
+
+facilities = Table(
+    "facilities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("registry_code", String(20), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("type", String(10), nullable=False),
+    Column("kelurahan_code", String(13), ForeignKey("regions.code"), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    # ISO weekdays (1=Monday .. 7=Sunday) on which the facility is closed, e.g. "7" or "67".
+    Column("closed_weekdays", String(7), nullable=False, server_default=""),
+    Column("reports_daily", Boolean, nullable=False),
+    Column("is_synthetic", Boolean, nullable=False),
+    Column("beds", Integer, nullable=True),
+    Column("source", Text, nullable=False),
+    _one_of("type", FACILITY_TYPES),
+    Index(None, "kelurahan_code"),
+)
+
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("facility_id", Integer, ForeignKey("facilities.id"), nullable=False),
+    Column("number", String(60), nullable=False, unique=True, comment="Dinkes recommendation number"),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("revoked_at", DateTime, nullable=True),
+    Column("revoked_reason", Text, nullable=True),
+    Column("granted_by", String(80), nullable=False),
+    Index(None, "facility_id", "valid_from"),
+)
+
+authorization_test_types = Table(
+    "authorization_test_types",
+    metadata,
+    Column("authorization_id", Integer, ForeignKey("authorizations.id"), primary_key=True),
+    Column("test_type", String(10), primary_key=True),
+    _one_of("test_type", TEST_TYPES),
+)
+
+entry_points = Table(
+    "entry_points",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("type", String(12), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("coord_is_approximate", Boolean, nullable=False),
+    Column("source", Text, nullable=False),
+    _one_of("type", ENTRY_POINT_TYPES),
+)
+
+# --- Event tables ------------------------------------------------------------------------------
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("person_key", String(64), primary_key=True, comment="HMAC-SHA256 of the NIK, hex"),
+    Column("sex", String(1), nullable=True),
+    Column("birth_year", Integer, nullable=True),
+    Column("is_resident", Boolean, nullable=False),
+    Column("home_kelurahan_code", String(13), ForeignKey("regions.code"), nullable=True),
+    Column("home_region_code", String(13), ForeignKey("external_regions.code"), nullable=True),
+    # Jittered by a few hundred metres at ingestion; never an address.
+    Column("approx_lat", Float, nullable=True),
+    Column("approx_lon", Float, nullable=True),
+    CheckConstraint("sex IN ('M', 'F') OR sex IS NULL", name="sex_valid"),
+)
+
+ingest_batches = Table(
+    "ingest_batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(30), nullable=False),
+    Column("file_name", String(255), nullable=True),
+    Column("file_sha256", String(64), nullable=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("rows_in", Integer, nullable=False, server_default="0"),
+    Column("rows_accepted", Integer, nullable=False, server_default="0"),
+    Column("rows_rejected", Integer, nullable=False, server_default="0"),
+    Column("rows_duplicate", Integer, nullable=False, server_default="0"),
+    Column("status", String(12), nullable=False),
+    Column("created_by", String(80), nullable=True),
+    _one_of("status", ("running", "done", "failed")),
+)
+
+rejected_rows = Table(
+    "rejected_rows",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("ingest_batches.id"), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("raw", Text, nullable=False, comment="the row exactly as it arrived"),
+    Column("reason", Text, nullable=False),
+    Index(None, "batch_id", "row_number"),
+)
+
+test_results = Table(
+    "test_results",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("facility_id", Integer, ForeignKey("facilities.id"), nullable=False),
+    Column("person_key", String(64), ForeignKey("persons.person_key"), nullable=False),
+    Column("test_type", String(10), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("specimen_at", DateTime, nullable=False),
+    Column("result_at", DateTime, nullable=False),
+    Column("reported_at", DateTime, nullable=False),
+    Column("result_day", Date, nullable=False),
+    Column("result", String(10), nullable=False),
+    # The sender's own identifier of the test: re-sending it adds nothing.
+    Column("source_ref", String(80), nullable=False),
+    Column("batch_id", Integer, ForeignKey("ingest_batches.id"), nullable=True),
+    _one_of("test_type", TEST_TYPES),
+    _one_of("purpose", TEST_PURPOSES),
+    _one_of("result", TEST_RESULTS),
+    UniqueConstraint("facility_id", "source_ref"),
+    Index(None, "result_day", "test_type"),
+    Index(None, "person_key", "result_at"),
+    Index(None, "facility_id", "result_day"),
+)
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("check_code", String(12), nullable=False),
+    Column("facility_id", Integer, ForeignKey("facilities.id"), nullable=False),
+    Column("test_result_id", BigInteger, ForeignKey("test_results.id"), nullable=True),
+    Column("person_key", String(64), ForeignKey("persons.person_key"), nullable=False),
+    Column("test_type", String(10), nullable=False),
+    Column("certified_result", String(10), nullable=False),
+    Column("issued_at", DateTime, nullable=False),
+    Column("issued_day", Date, nullable=False),
+    Column("valid_until", DateTime, nullable=False),
+    Column("revoked_at", DateTime, nullable=True),
+    _one_of("test_type", TEST_TYPES),
+    CheckConstraint("certified_result IN ('positive', 'negative')", name="certified_result_valid"),
+    Index(None, "facility_id", "issued_day"),
+    Index(None, "person_key"),
+    Index(None, "test_result_id"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("person_key", String(64), ForeignKey("persons.person_key"), nullable=False),
+    Column("test_result_id", BigInteger, ForeignKey("test_results.id"), nullable=False, unique=True),
+    Column("confirmed_at", DateTime, nullable=False),
+    Column("confirmed_day", Date, nullable=False),
+    # Cases are counted where the person lives in the city; travellers found positive who live
+    # elsewhere are notified to their home region, not counted here.
+    Column("kelurahan_code", String(13), ForeignKey("regions.code"), nullable=False),
+    Column("approx_lat", Float, nullable=True),
+    Column("approx_lon", Float, nullable=True),
+    Column("age_group", String(8), nullable=True),
+    Column("sex", String(1), nullable=True),
+    Column("cluster", String(40), nullable=True),
+    Column("hospitalised_at", DateTime, nullable=True),
+    Column("recovered_at", DateTime, nullable=True),
+    Column("recovered_day", Date, nullable=True),
+    Column("died_at", DateTime, nullable=True),
+    Column("died_day", Date, nullable=True),
+    Column("is_imported", Boolean, nullable=False),
+    CheckConstraint("recovered_at IS NULL OR died_at IS NULL", name="one_outcome"),
+    Index(None, "confirmed_day", "kelurahan_code"),
+    Index(None, "recovered_day"),
+    Index(None, "died_day"),
+    Index(None, "person_key"),
+    Index(None, "cluster"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("index_case_id", BigInteger, ForeignKey("cases.id"), nullable=False),
+    Column("contact_person_key", String(64), ForeignKey("persons.person_key"), nullable=False),
+    Column("relation", String(12), nullable=False),
+    Column("listed_at", DateTime, nullable=False),
+    Column("traced_at", DateTime, nullable=True),
+    Column("tested_at", DateTime, nullable=True),
+    Column("test_result", String(10), nullable=True),
+    Column("quarantine_until", Date, nullable=True),
+    Column("last_followup_at", DateTime, nullable=True),
+    Column("became_case_id", BigInteger, ForeignKey("cases.id"), nullable=True),
+    _one_of("relation", CONTACT_RELATIONS),
+    UniqueConstraint("index_case_id", "contact_person_key"),
+    Index(None, "contact_person_key"),
+    Index(None, "listed_at"),
+)
+
+movements = Table(
+    "movements",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("person_key", String(64), ForeignKey("persons.person_key"), nullable=False),
+    Column("entry_point_id", Integer, ForeignKey("entry_points.id"), nullable=False),
+    Column("direction", String(3), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("region_code", String(13), ForeignKey("external_regions.code"), nullable=True,
+           comment="origin of an entry, destination of an exit"),
+    Column("mode", String(10), nullable=False),
+    Column("certificate_number", String(40), nullable=True),
+    Column("document_status", String(20), nullable=False),
+    Column("screening_result", String(10), nullable=True),
+    Column("source_ref", String(80), nullable=False),
+    _one_of("direction", DIRECTIONS),
+    _one_of("mode", TRAVEL_MODES),
+    _one_of("document_status", DOCUMENT_STATUSES),
+    UniqueConstraint("entry_point_id", "source_ref"),
+    Index(None, "day", "entry_point_id"),
+    Index(None, "person_key", "at"),
+    Index(None, "certificate_number"),
+)
+
+facility_reports = Table(
+    "facility_reports",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("facility_id", Integer, ForeignKey("facilities.id"), nullable=False),
+    Column("report_day", Date, nullable=False),
+    Column("submitted_at", DateTime, nullable=False),
+    Column("tests_done", Integer, nullable=False),
+    Column("positives", Integer, nullable=False),
+    UniqueConstraint("facility_id", "report_day"),
+    Index(None, "report_day"),
+)
+
+# --- Daily rollups: what pages read, kept current by every write (casedb.rollups) --------------
+
+daily_area = Table(
+    "daily_area",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("kelurahan_code", String(13), ForeignKey("regions.code"), primary_key=True),
+    Column("new_cases", Integer, nullable=False),
+    Column("imported_cases", Integer, nullable=False),
+    Column("recovered", Integer, nullable=False),
+    Column("died", Integer, nullable=False),
+)
+
+daily_facility_tests = Table(
+    "daily_facility_tests",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("facility_id", Integer, ForeignKey("facilities.id"), primary_key=True),
+    Column("test_type", String(10), primary_key=True),
+    Column("tests", Integer, nullable=False),
+    Column("positives", Integer, nullable=False),
+    Column("negatives", Integer, nullable=False),
+)
+
+daily_entry_point = Table(
+    "daily_entry_point",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("entry_point_id", Integer, ForeignKey("entry_points.id"), primary_key=True),
+    Column("direction", String(3), primary_key=True),
+    Column("movements", Integer, nullable=False),
+    Column("doc_valid", Integer, nullable=False),
+    Column("doc_expired", Integer, nullable=False),
+    Column("doc_not_found", Integer, nullable=False),
+    Column("doc_issuer_unauthorized", Integer, nullable=False),
+    Column("doc_mismatch", Integer, nullable=False),
+    Column("doc_none", Integer, nullable=False),
+    Column("screened", Integer, nullable=False),
+    Column("screened_positive", Integer, nullable=False),
+)
+
+# --- Operations ----------------------------------------------------------------------------------
+
+data_version = Table(
+    "data_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("changed_at", DateTime, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(120), nullable=False),
+    Column("email", String(200), nullable=True),
+    Column("role", String(12), nullable=False),
+    Column("password_hash", String(200), nullable=True),
+    Column("is_active", Boolean, nullable=False),
+    Column("is_demo", Boolean, nullable=False),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_login_at", DateTime, nullable=True),
+    _one_of("role", ROLES),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(80), nullable=True),
+    Column("role", String(12), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("outcome", String(12), nullable=False),
+    Column("detail", Text, nullable=True),
+    Index(None, "at"),
+    Index(None, "action", "at"),
+)
+
+# The demo city's injected frauds and anomalies, so that detectors can be scored against them.
+demo_ground_truth = Table(
+    "demo_ground_truth",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("entity", String(20), nullable=False),
+    Column("entity_id", String(80), nullable=False),
+    Column("detail", Text, nullable=True),
+    Index(None, "kind"),
+    Index(None, "entity", "entity_id"),
+)
+
+ROLLUP_TABLES = (daily_area, daily_facility_tests, daily_entry_point)

@@ -1,0 +1,78 @@
+"""Shared fixtures. Every database test runs on SQLite and on PostgreSQL with the same code.
+
+PostgreSQL is required: when it cannot be reached the run fails (it never skips), so that CI cannot
+pass without it. TEST_POSTGRES_URL points at a server whose user may create databases; each fixture
+makes a database of its own and drops it afterwards, so parallel runs do not meet.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+
+from casedb.engine import dispose_all, get_engine
+from casedb.migrate import upgrade
+
+BACKENDS = ("sqlite", "postgresql")
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+# The demo city every test fixture is built to; fixed so that generated data is reproducible.
+DEMO_END = datetime(2026, 11, 27, 9, 30)  # naive UTC: 16:30 WIB
+SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+def _pg_admin() -> Engine:
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as e:  # noqa: BLE001 - any failure to connect is the same failure here
+        pytest.fail(f"PostgreSQL is required for the tests and is not reachable at {PG_ADMIN_URL}: {e}")
+    return engine
+
+
+def create_database(backend: str, directory: Path) -> str:
+    """A new, empty database URL for `backend`."""
+    if backend == "sqlite":
+        return f"sqlite:///{directory / f'test-{uuid.uuid4().hex[:8]}.sqlite'}"
+    name = f"pku_test_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    dispose_all()
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def migrated_engine(backend: str, directory: Path) -> tuple[str, Engine]:
+    url = create_database(backend, directory)
+    engine = get_engine(url)
+    upgrade(engine)
+    return url, engine
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def empty_db(backend, tmp_path) -> Engine:
+    """A fresh database at the current schema, with nothing in it but the data version row."""
+    url, engine = migrated_engine(backend, tmp_path)
+    yield engine
+    drop_database(url)
