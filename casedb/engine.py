@@ -9,7 +9,13 @@ import threading
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from casedb import settings
 
@@ -79,12 +85,21 @@ def dispose_all() -> None:
         _engines.clear()
 
 
+# Errors that mean "the database is not there or not ours", as opposed to a bug in a query.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+
+
+def unavailable(error: Exception) -> DatabaseUnavailable:
+    """The DatabaseUnavailable that a driver error amounts to."""
+    message = str(error).lower()
+    missing_table = "no such table" in message or ("relation" in message and "does not exist" in message)
+    return DatabaseUnavailable("db.not_initialised" if missing_table else "db.unreachable", str(error))
+
+
 def check(engine: Engine) -> None:
     """Raise DatabaseUnavailable unless the database answers and holds the case schema."""
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT version FROM data_version WHERE id = 1")).scalar_one()
-    except SQLAlchemyError as e:
-        message = str(e).lower()
-        missing_table = "no such table" in message or "does not exist" in message and "relation" in message
-        raise DatabaseUnavailable("db.not_initialised" if missing_table else "db.unreachable", str(e)) from e
+    except (*UNAVAILABLE_ERRORS, ProgrammingError) as e:
+        raise unavailable(e) from e

@@ -28,11 +28,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ProgrammingError
 
 from casedb import settings
 from casedb.data_version import current as current_version
-from casedb.engine import DatabaseUnavailable, get_engine
+from casedb.engine import UNAVAILABLE_ERRORS, get_engine, unavailable
 
 QUERY_DIR = Path(__file__).resolve().parent
 CACHE_ENTRIES = 512
@@ -52,7 +52,7 @@ class QueryNotAllowed(PermissionError):
 @dataclass(frozen=True)
 class NamedQuery:
     name: str
-    sql: str
+    sql: str  # without comment lines
     roles: frozenset[str]
     params: frozenset[str]
     returns: str
@@ -75,10 +75,11 @@ def load(name: str, dialect: str) -> NamedQuery:
             break
     if "roles" not in header:
         raise ValueError(f"query {name} has no '-- roles:' header")
+    # Comment lines go: a `:word` in a comment would otherwise be taken for a parameter.
     body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
     return NamedQuery(
         name=name,
-        sql=sql,
+        sql=body,
         roles=frozenset(r.strip() for r in header["roles"].split(",") if r.strip()),
         params=frozenset(_PARAM.findall(body)),
         returns=header.get("returns", ""),
@@ -145,11 +146,11 @@ def data_version(engine: Engine | None = None) -> tuple[int, datetime]:
     try:
         with engine.connect() as conn:
             return current_version(conn)
-    except SQLAlchemyError as e:
-        raise DatabaseUnavailable("db.unreachable", str(e)) from e
+    except (*UNAVAILABLE_ERRORS, ProgrammingError) as e:
+        raise unavailable(e) from e
 
 
-def run(name: str, role: str | None, engine: Engine | None = None, **params: Any) -> pd.DataFrame:
+def run(name: str, role: str | None, /, engine: Engine | None = None, **params: Any) -> pd.DataFrame:
     """Run the named query for `role` with bound `params`, returning a DataFrame (a copy: callers
     may change it). Raises QueryNotAllowed, DatabaseUnavailable, or KeyError for a missing param."""
     engine = engine or get_engine()
@@ -171,8 +172,8 @@ def run(name: str, role: str | None, engine: Engine | None = None, **params: Any
             result = conn.execute(text(query.sql), bound)
             rows = result.fetchmany(limit + 1)
             frame = pd.DataFrame(rows, columns=list(result.keys()))
-    except SQLAlchemyError as e:
-        raise DatabaseUnavailable("db.unreachable", str(e)) from e
+    except UNAVAILABLE_ERRORS as e:
+        raise unavailable(e) from e
     if len(frame) > limit:
         raise OverflowError(f"query {name} returned more than {limit} rows")
     frame = _normalise(frame)

@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test demo bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+## Start the dashboard on http://localhost:8501 (builds the embedded demo database on first run).
+run: $(STAMP)
+	$(PY) -m casedb.demo --if-absent
+	$(VENV)/bin/streamlit run dashboard.py --server.port 8501 --server.headless true
+
+## Run every test: SQLite and PostgreSQL (required), Streamlit AppTest, and the browser suite.
+test: $(STAMP)
+	$(PY) -m pytest
+
+## Rebuild the embedded demo database from scratch.
+demo: $(STAMP)
+	$(PY) -m casedb.demo --scale demo
+
+## Benchmarks (not tests): print figures recorded in BENCHMARKS.md.
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache artifacts
