@@ -23,7 +23,6 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from casedb import schema
-from casedb.reference.populations import CITY_POPULATION
 
 __all__ = [
     "CITY_POPULATION", "load", "kecamatan_frame", "kelurahan_frame", "external_region_frame",
@@ -31,6 +30,8 @@ __all__ = [
 ]
 
 HERE = Path(__file__).resolve().parent
+CITY_POPULATION = 1_167_599
+CITY_POPULATION_SOURCE = "Kemendagri, mid-2024"
 
 
 def _bool(text: str) -> bool:

@@ -28,8 +28,8 @@ import csv
 import math
 from pathlib import Path
 
-CITY_POPULATION = 1_167_599
-CITY_POPULATION_SOURCE = "Kemendagri (Dukcapil), mid-2024"
+from casedb.reference import CITY_POPULATION, CITY_POPULATION_SOURCE
+
 DENSITY_METHOD = "density taken as proportional to 1/sqrt(area)"
 HERE = Path(__file__).resolve().parent
 
@@ -63,18 +63,22 @@ def estimate(kecamatan: list[dict], kelurahan: list[dict]) -> tuple[list[dict], 
     estimated = [k for k in kecamatan if _is_estimate(k)]
     known_total = sum(int(k["population"]) for k in kecamatan if not _is_estimate(k))
     remainder = CITY_POPULATION - known_total
+    published = len(kecamatan) - len(estimated)
     shares = largest_remainder(remainder, [weight_of_kec[k["code"]] for k in estimated])
     for kec, population in zip(estimated, shares):
         kec["population"] = population
         kec["population_source"] = (
-            f"estimate: city {CITY_POPULATION:,} ({CITY_POPULATION_SOURCE}) minus the three kecamatan with "
+            f"estimate: city {CITY_POPULATION:,} ({CITY_POPULATION_SOURCE}) minus the {published} kecamatan with "
             f"published figures = {remainder:,}, split by the sum over its kelurahan of sqrt(area km2) "
             f"({DENSITY_METHOD}), largest-remainder rounding")
 
     for kec in kecamatan:
         children = [k for k in kelurahan if k["parent_code"] == kec["code"]]
-        if not any(_is_estimate(k) for k in children):
+        flags = {_is_estimate(k) for k in children}
+        if flags == {False}:
             continue
+        if flags != {True}:
+            raise ValueError(f"kecamatan {kec['name']}: kelurahan populations must be all published or all estimated")
         counts = largest_remainder(int(kec["population"]), [kelurahan_weight(float(k["area_km2"])) for k in children])
         for kel, population in zip(children, counts):
             kel["population"] = population
