@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from casedb.schema import ROLES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DATABASE_PATH = PROJECT_ROOT / "data" / "pekanbaru-demo.sqlite"
 DEMO_DATABASE_URL = f"sqlite:///{DEMO_DATABASE_PATH}"
@@ -68,6 +70,23 @@ def _text(text: str) -> str:
     return str(text).strip()
 
 
+def _sso_roles(text: str) -> tuple[tuple[str, str, str], ...]:
+    """`@dinkes.go.id=health, group:humas=press` -> (("domain", "dinkes.go.id", "health"), ("group", "humas", "press"))."""
+    rules = []
+    for part in filter(None, (p.strip() for p in str(text).split(","))):
+        key, _, role = (x.strip() for x in part.partition("="))
+        role = role.lower()
+        if role not in ROLES:
+            raise ValueError(part)
+        if key.startswith("@") and len(key) > 1:
+            rules.append(("domain", key[1:].lower(), role))
+        elif key.startswith("group:") and len(key) > 6:
+            rules.append(("group", key[6:], role))
+        else:
+            raise ValueError(part)
+    return tuple(rules)
+
+
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
@@ -90,6 +109,25 @@ SETTINGS: dict[str, Setting] = {
         Setting("NIK_PEPPER", "", _text,
                 "Secret key for pseudonymising NIK at ingestion. Required outside the demo database.",
                 "a long random string"),
+        Setting("READ_DATABASE_URL", "", _text,
+                "SQLAlchemy URL the pages read through, e.g. as the read-only role dashboard_reader "
+                "(casedb/roles.py). Empty: read through DATABASE_URL.",
+                "a SQLAlchemy URL, or nothing"),
+        Setting("LOGIN_MAX_ATTEMPTS", 5, _positive_int,
+                "Failed password attempts in a row after which an account is locked.", "a whole number above 0"),
+        Setting("LOGIN_LOCKOUT_MINUTES", 15, _positive_int,
+                "How long a locked account refuses every password, even the right one.",
+                "a whole number of minutes above 0"),
+        Setting("SESSION_IDLE_MINUTES", 30, _positive_int,
+                "Minutes without any interaction after which a signed-in session must sign in again.",
+                "a whole number of minutes above 0"),
+        Setting("SSO_ROLES", (), _sso_roles,
+                "Who gets which role after single sign-on: comma-separated rules `@domain=role` (e-mail "
+                "domain) or `group:name=role` (a value of the groups claim); group rules win over domain "
+                "rules. A signed-in identity no rule matches is refused.",
+                "rules such as @dinkes.pekanbaru.go.id=health, group:humas=press"),
+        Setting("SSO_GROUPS_CLAIM", "groups", _text,
+                "Name of the ID-token claim that lists the user's groups.", "a claim name"),
     )
 }
 
@@ -123,6 +161,11 @@ def get(name: str) -> Any:
 
 def database_url() -> str:
     return get("DATABASE_URL")
+
+
+def read_database_url() -> str:
+    """The URL pages read through: READ_DATABASE_URL, else DATABASE_URL."""
+    return get("READ_DATABASE_URL") or database_url()
 
 
 def is_demo_url(url: str) -> bool:

@@ -7,7 +7,18 @@ A query file starts with a header of `-- key: value` lines:
     -- roles: mayor, health, press, admin
 
 `roles` says who may run it; the runner refuses everyone else, so that no page can forget the
-check. Parameters are `:named` and always bound, never formatted into the SQL. A file
+check. Privacy is enforced here too, for the same reason:
+
+- Only `health` may receive a column named `person_key`, `contact_person_key`, `approx_lat` or
+  `approx_lon` (a person or a case's location); for any other role such a result is refused.
+- For `press`, counts are suppressed (see `suppress`): `-- suppress: col1, col2` names the count
+  columns (default, when absent: every column holding whole numbers; `none` for no suppression),
+  `-- suppress_by: key1, key2` splits them into groups that each add up to a total the reader can
+  see (default: the whole column is one group), and `-- suppress_rows: col1, col2` says that those
+  columns add up to a row total the reader can see.
+
+`-- cache: none` turns the result cache off for a query whose table does not bump the data version
+(the audit log). Parameters are `:named` and always bound, never formatted into the SQL. A file
 `<name>.postgresql.sql` or `<name>.sqlite.sql` overrides `<name>.sql` on that engine, where portable
 SQL is not possible.
 
@@ -21,10 +32,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -56,6 +69,10 @@ class NamedQuery:
     roles: frozenset[str]
     params: frozenset[str]
     returns: str
+    suppress: tuple[str, ...] | None  # None: every whole-number column
+    suppress_by: tuple[str, ...]
+    suppress_rows: tuple[str, ...]
+    cached: bool
 
 
 @lru_cache(maxsize=None)
@@ -83,7 +100,15 @@ def load(name: str, dialect: str) -> NamedQuery:
         roles=frozenset(r.strip() for r in header["roles"].split(",") if r.strip()),
         params=frozenset(_PARAM.findall(body)),
         returns=header.get("returns", ""),
+        suppress=None if "suppress" not in header else _names(header["suppress"]),
+        suppress_by=_names(header.get("suppress_by", "")),
+        suppress_rows=_names(header.get("suppress_rows", "")),
+        cached=header.get("cache", "").strip() != "none",
     )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n for n in (p.strip() for p in text.split(",")) if n and n != "none")
 
 
 def names() -> list[str]:
@@ -142,7 +167,7 @@ _cache = _Cache(CACHE_ENTRIES)
 
 def data_version(engine: Engine | None = None) -> tuple[int, datetime]:
     """(version, changed_at as naive UTC) of the database; DatabaseUnavailable if it cannot say."""
-    engine = engine or get_engine()
+    engine = engine or get_engine(settings.read_database_url())
     try:
         with engine.connect() as conn:
             return current_version(conn)
@@ -153,7 +178,7 @@ def data_version(engine: Engine | None = None) -> tuple[int, datetime]:
 def run(name: str, role: str | None, /, engine: Engine | None = None, **params: Any) -> pd.DataFrame:
     """Run the named query for `role` with bound `params`, returning a DataFrame (a copy: callers
     may change it). Raises QueryNotAllowed, DatabaseUnavailable, or KeyError for a missing param."""
-    engine = engine or get_engine()
+    engine = engine or get_engine(settings.read_database_url())
     query = load(name, engine.dialect.name)
     if role not in query.roles:
         raise QueryNotAllowed(name, role)
@@ -163,9 +188,9 @@ def run(name: str, role: str | None, /, engine: Engine | None = None, **params: 
     bound = {k: _bindable(v, engine.dialect.name) for k, v in params.items() if k in query.params}
     version, _ = data_version(engine)
     key = (str(engine.url), name, tuple(sorted((k, repr(v)) for k, v in bound.items())), version)
-    cached = _cache.get(key)
+    cached = _cache.get(key) if query.cached else None
     if cached is not None:
-        return cached.copy()
+        return _for_role(query, role, cached.copy())
     limit = settings.get("QUERY_ROW_LIMIT")
     try:
         with engine.connect() as conn:
@@ -177,8 +202,82 @@ def run(name: str, role: str | None, /, engine: Engine | None = None, **params: 
     if len(frame) > limit:
         raise OverflowError(f"query {name} returned more than {limit} rows")
     frame = _normalise(frame)
-    _cache.put(key, frame)
-    return frame.copy()
+    if query.cached:
+        _cache.put(key, frame)
+    return _for_role(query, role, frame.copy())
+
+
+PERSONAL_COLUMNS = frozenset({"person_key", "contact_person_key", "approx_lat", "approx_lon"})
+SMALL_COUNT = "<5"
+COMPLEMENT = "x"
+
+
+def _for_role(query: NamedQuery, role: str, frame: pd.DataFrame) -> pd.DataFrame:
+    if role != "health" and PERSONAL_COLUMNS & set(frame.columns):
+        raise QueryNotAllowed(query.name, role)
+    if role != "press":
+        return frame
+    columns = query.suppress if query.suppress is not None else _whole_number_columns(frame)
+    return suppress(frame, columns, query.suppress_by, query.suppress_rows)
+
+
+def _whole_number_columns(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Columns of whole numbers (PostgreSQL's SUM comes back as Decimal in object columns)."""
+    def whole(value: Any) -> bool:
+        return isinstance(value, (int, Decimal, np.integer)) and not isinstance(value, bool) or value is None
+
+    return tuple(c for c in frame.columns
+                 if pd.api.types.is_integer_dtype(frame[c])
+                 or (frame[c].dtype == object and frame[c].notna().any() and frame[c].map(whole).all()))
+
+
+def suppress(frame: pd.DataFrame, columns: tuple[str, ...], by: tuple[str, ...] = (),
+             rows: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Small-cell suppression for figures that leave the health office.
+
+    Primary: every count of 1-4 in `columns` becomes "<5" (0 stays 0: an empty cell discloses no one).
+    Complementary: wherever a group that adds up to a visible total holds exactly one hidden cell,
+    that cell could be worked out as total minus the rest, so one more cell of the group is hidden,
+    shown as "x": the smallest positive visible one (a zero only when no positive one is left). Groups
+    are each column within each `by` group (the whole column when `by` is empty) and, when `rows`
+    names columns, those columns within each row. Column and row passes repeat until every group
+    holds zero or at least two hidden cells.
+
+    Not covered: a group of one cell (its total is the cell itself), and sums of two hidden cells
+    that pin both down (two "<5" cells adding to 2 are both 1) when the reader sees the total.
+    Suppressed columns come back as object columns of numbers and the two marker strings."""
+    columns = [c for c in columns if c in frame.columns]
+    if not columns or frame.empty:
+        return frame
+    values = frame[columns].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype=float)
+    primary = (values >= 1) & (values <= 4)
+    hidden = primary.copy()
+    groups = [np.asarray(g) for g in frame.groupby(list(by), dropna=False).indices.values()] if by \
+        else [np.arange(len(frame))]
+    row_columns = np.array([columns.index(c) for c in rows if c in columns], dtype=int)
+    cells = [(g, np.full(len(g), j)) for j in range(len(columns)) for g in groups]
+    if len(row_columns):
+        cells += [(np.full(len(row_columns), i), row_columns) for i in range(len(frame))]
+    changed = True
+    while changed:
+        changed = False
+        for i, j in cells:
+            if hidden[i, j].sum() == 1:
+                visible = np.flatnonzero(~hidden[i, j])
+                if len(visible):
+                    group_values = values[i, j][visible]
+                    positive = visible[group_values > 0]
+                    candidates = positive if len(positive) else visible
+                    pick = candidates[np.argmin(values[i, j][candidates])]
+                    hidden[i[pick], j[pick]] = True
+                    changed = True
+    out = frame.copy()
+    for j, column in enumerate(columns):
+        shown = out[column].astype(object).to_numpy(copy=True)
+        shown[primary[:, j]] = SMALL_COUNT
+        shown[hidden[:, j] & ~primary[:, j]] = COMPLEMENT
+        out[column] = pd.Series(shown, index=out.index, dtype=object)
+    return out
 
 
 def clear_cache() -> None:

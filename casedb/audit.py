@@ -1,0 +1,77 @@
+"""The audit log: who did what, when, and whether it worked.
+
+Recorded: sign-ins (success and failure), sign-outs, refused page requests, exports, certificate
+verifications, authorisation changes, uploads and user changes. A row never holds a password, a NIK
+or a person_key: callers pass what identifies the act (a file name, a certificate number, a reason).
+
+Audit writes do not bump the data version: the log is not case data, and bumping would make every
+open page re-query on every sign-in. The audit page reads it through a named query that is never
+cached (`-- cache: none`).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import insert
+from sqlalchemy.engine import Connection, Engine
+
+from casedb.schema import audit_log
+from casedb.wib import now_utc
+
+ACTIONS = (
+    "login",
+    "logout",
+    "page_refused",
+    "export",
+    "certificate_verify",
+    "authorization_change",
+    "upload",
+    "user_change",
+)
+OUTCOMES = ("success", "failure", "refused")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def record(conn_or_engine: Connection | Engine, username: str | None, role: str | None, action: str,
+           outcome: str, detail: str | dict[str, Any] | None = None) -> None:
+    """Append one row. A dict `detail` is stored as JSON. On an Engine the row is written in its own
+    transaction; on a Connection, inside the caller's (so that it commits or rolls back with the act)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    if isinstance(detail, dict):
+        detail = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+    row = {
+        "at": now_utc(),
+        "username": (username or None) and username[:80],
+        "role": role,
+        "action": action,
+        "outcome": outcome,
+        "detail": detail,
+    }
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.begin() as conn:
+            conn.execute(insert(audit_log), row)
+    else:
+        conn_or_engine.execute(insert(audit_log), row)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` safe to open in a spreadsheet: text cells starting with = + - @ (or a tab or
+    carriage return, which some spreadsheets skip before a formula) get a leading apostrophe, so that
+    they are shown as text instead of run as formulas (CSV injection)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
+            )
+    return safe
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with a byte-order mark, so that spreadsheets read Indonesian text right), formula-safe."""
+    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,255 @@
+"""Who is signed in: local accounts (casedb.users), single sign-on through OpenID Connect, session
+expiry after inactivity, sign-out.
+
+Every page's guard calls `require(roles)`: it shows the sign-in form to a visitor, refuses a role
+the page is not for, and ends a session idle for longer than SESSION_IDLE_MINUTES.
+
+Single sign-on is offered when `.streamlit/secrets.toml` has an `[auth]` section for Streamlit's
+`st.login` (`redirect_uri`, `cookie_secret`, `client_id`, `client_secret`, `server_metadata_url`,
+and `expose_tokens = ["id"]`). The ID token is validated again here (signature against the
+provider's JWKS, issuer, audience, expiry) and its claims give the role: an account in `users` with
+that e-mail wins (disabled there = refused), else SSO_ROLES rules (groups claim, then e-mail domain).
+"""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from dataclasses import asdict
+from functools import lru_cache
+from typing import Any, Iterable
+
+import streamlit as st
+from sqlalchemy import func, select
+
+from casedb import audit, settings, users
+from casedb.engine import get_engine
+from casedb.schema import users as users_table
+from ui.i18n import format_time_wib, t
+
+USER_KEY = "auth_user"
+LAST_SEEN_KEY = "auth_last_seen"
+NOTICE_KEY = "auth_notice"
+ROLE_KEY = "role"  # kept beside the user for code that only needs the role (ui.live, ui.page)
+HTTP_TIMEOUT_SECONDS = 5
+TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+
+
+class TokenRefused(ValueError):
+    """An ID token that does not hold: bad signature, wrong issuer or audience, expired."""
+
+
+# ------------------------------------------------------------------------------- session state
+
+def current_user() -> users.User | None:
+    """The signed-in user, or None. Ends the session (with a notice) when it was idle too long."""
+    stored = st.session_state.get(USER_KEY)
+    if stored is None:
+        stored = _sso_session()
+        if stored is None:
+            return None
+    now = time.time()
+    idle_limit = settings.get("SESSION_IDLE_MINUTES") * 60
+    if now - st.session_state.get(LAST_SEEN_KEY, 0.0) > idle_limit:
+        _end_session("auth.expired")
+        return None
+    st.session_state[LAST_SEEN_KEY] = now
+    return users.User(**stored)
+
+
+def _start_session(user: users.User) -> None:
+    st.session_state[USER_KEY] = asdict(user)
+    st.session_state[ROLE_KEY] = user.role
+    st.session_state[LAST_SEEN_KEY] = time.time()
+    st.session_state.pop(NOTICE_KEY, None)
+
+
+def _end_session(notice: str | None = None) -> None:
+    for key in (USER_KEY, ROLE_KEY, LAST_SEEN_KEY):
+        st.session_state.pop(key, None)
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+
+
+def sign_out() -> None:
+    user = st.session_state.get(USER_KEY)
+    if user:
+        audit.record(_writer(), user["username"], user["role"], "logout", "success")
+    _end_session("auth.signed_out")
+    if user and user.get("via_sso") and sso_configured():
+        st.logout()
+
+
+def _writer():
+    """Sign-in writes (failed attempts, the audit log) go through DATABASE_URL, never the read-only role."""
+    return get_engine(settings.database_url())
+
+
+# ----------------------------------------------------------------------------------- the guard
+
+def require(roles: Iterable[str], page_title: str) -> users.User:
+    """The check every page starts with: signed in, not idle too long, and a role the page is for.
+    Otherwise draws the sign-in form or a refusal, and stops the run."""
+    user = current_user()
+    if user is None:
+        st.title(page_title)
+        login_form()
+        st.stop()
+    if user.role not in tuple(roles):
+        audit.record(_writer(), user.username, user.role, "page_refused", "refused", {"page": page_title})
+        st.title(page_title)
+        st.error(t("auth.role_refused", role=t(f"role.{user.role}")), icon=":material/block:")
+        st.stop()
+    return user
+
+
+def sidebar_account(user: users.User) -> None:
+    """Who is signed in, and the sign-out button."""
+    with st.sidebar:
+        st.caption(t("auth.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
+        if st.button(t("auth.sign_out"), key="auth_sign_out", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
+
+
+# ------------------------------------------------------------------------------------ sign-in
+
+def login_form() -> None:
+    notice = st.session_state.get(NOTICE_KEY)
+    if notice:
+        st.info(t(notice), icon=":material/info:")
+    if sso_configured():
+        if st.button(t("auth.sso_button"), key="auth_sso", type="primary", icon=":material/key:"):
+            st.login()
+        st.caption(t("auth.or_local"))
+    with st.form("auth_login", clear_on_submit=False):
+        st.subheader(t("auth.title"))
+        username = st.text_input(t("auth.username"), key="auth_username", max_chars=80)
+        password = st.text_input(t("auth.password"), type="password", key="auth_password", max_chars=200)
+        submitted = st.form_submit_button(t("auth.submit"), type="primary")
+    if submitted:
+        outcome = users.authenticate(_writer(), username, password)
+        if isinstance(outcome, users.User):
+            _start_session(outcome)
+            st.rerun()
+        st.error(_refusal_text(outcome), icon=":material/lock:")
+    if settings.is_demo_url(settings.database_url()):
+        _demo_accounts()
+
+
+def _refusal_text(refusal: users.Refusal) -> str:
+    if refusal.reason == "locked":
+        return t("auth.refused.locked", until=format_time_wib(refusal.locked_until))
+    return t(f"auth.refused.{refusal.reason}")
+
+
+def _demo_accounts() -> None:
+    st.markdown(f"**{t('auth.demo_title')}**")
+    st.caption(t("auth.demo_help", password=users.DEMO_PASSWORD))
+    st.table({t("auth.username"): [u for u, _, _ in users.DEMO_ACCOUNTS],
+              t("auth.role"): [t(f"role.{r}") for _, r, _ in users.DEMO_ACCOUNTS]})
+
+
+# ---------------------------------------------------------------------------- single sign-on
+
+def sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError):
+        return False
+
+
+def _sso_session() -> dict | None:
+    """Turn Streamlit's OIDC identity (st.user) into a session, once per browser session."""
+    if not sso_configured() or not getattr(st.user, "is_logged_in", False):
+        return None
+    try:
+        auth = st.secrets["auth"]
+        claims = validate_id_token(st.user.tokens["id"], auth["server_metadata_url"], auth["client_id"])
+    except (KeyError, AttributeError, TokenRefused, OSError, ValueError) as error:
+        audit.record(_writer(), None, None, "login", "failure", {"method": "sso", "reason": str(error)[:200]})
+        st.session_state[NOTICE_KEY] = "auth.sso_refused"
+        st.logout()
+        return None
+    user = user_for_claims(_writer(), claims, settings.get("SSO_ROLES"), settings.get("SSO_GROUPS_CLAIM"))
+    if user is None:
+        audit.record(_writer(), claims.get("email"), None, "login", "refused", {"method": "sso", "reason": "no_role"})
+        st.session_state[NOTICE_KEY] = "auth.sso_no_role"
+        st.logout()
+        return None
+    audit.record(_writer(), user.username, user.role, "login", "success", {"method": "sso"})
+    _start_session(user)
+    return st.session_state[USER_KEY]
+
+
+@lru_cache(maxsize=8)
+def _provider_metadata(server_metadata_url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(server_metadata_url, timeout=HTTP_TIMEOUT_SECONDS) as response:
+        return json.load(response)
+
+
+def _jwks(jwks_uri: str) -> dict[str, Any]:
+    with urllib.request.urlopen(jwks_uri, timeout=HTTP_TIMEOUT_SECONDS) as response:
+        return json.load(response)
+
+
+def validate_id_token(id_token: str, server_metadata_url: str, client_id: str,
+                      leeway_seconds: int = 60) -> dict[str, Any]:
+    """The claims of an ID token, after checking its signature against the provider's published keys
+    (discovery document -> jwks_uri), its issuer, its audience (our client id) and its expiry.
+    Raises TokenRefused."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
+    metadata = _provider_metadata(server_metadata_url)
+    keys = KeySet.import_key_set(_jwks(metadata["jwks_uri"]))
+    try:
+        token = jwt.decode(id_token, keys, algorithms=TOKEN_ALGORITHMS)
+        jwt.JWTClaimsRegistry(
+            leeway=leeway_seconds,
+            iss={"essential": True, "value": metadata["issuer"]},
+            aud={"essential": True, "value": client_id},
+            exp={"essential": True},
+            sub={"essential": True},
+        ).validate(token.claims)
+    except (JoseError, ValueError) as error:
+        raise TokenRefused(f"{type(error).__name__}: {error}") from error
+    return dict(token.claims)
+
+
+def role_for_claims(claims: dict[str, Any], rules: tuple[tuple[str, str, str], ...],
+                    groups_claim: str = "groups") -> str | None:
+    """The role SSO_ROLES gives these claims: a group rule first, then an e-mail domain rule (only
+    for an e-mail the provider says it verified, when it says). None: no rule matches."""
+    groups = claims.get(groups_claim) or []
+    if isinstance(groups, str):
+        groups = [groups]
+    for kind, value, role in rules:
+        if kind == "group" and value in groups:
+            return role
+    email = str(claims.get("email") or "").strip().lower()
+    if email and claims.get("email_verified", True) is not False and email.count("@") == 1:
+        domain = email.split("@")[1]
+        for kind, value, role in rules:
+            if kind == "domain" and domain == value:
+                return role
+    return None
+
+
+def user_for_claims(engine, claims: dict[str, Any], rules, groups_claim: str = "groups") -> users.User | None:
+    """The session user for validated claims: an active account in `users` with this e-mail (its role),
+    else the role SSO_ROLES gives. None: refused (no rule matches, or the account is disabled)."""
+    email = str(claims.get("email") or "").strip().lower()
+    if email and claims.get("email_verified", True) is not False:
+        with engine.connect() as conn:
+            row = conn.execute(select(users_table).where(func.lower(users_table.c.email) == email)).first()
+        if row is not None:
+            if not row.is_active or row.is_demo:
+                return None
+            return users.User(row.username, row.display_name, row.role, row.email, via_sso=True)
+    role = role_for_claims(claims, rules, groups_claim)
+    if role is None:
+        return None
+    name = str(claims.get("name") or email or claims["sub"])[:120]
+    return users.User((email or f"sso:{claims['sub']}")[:80], name, role, email or None, via_sso=True)
