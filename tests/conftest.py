@@ -76,3 +76,14 @@ def empty_db(backend, tmp_path) -> Engine:
     url, engine = migrated_engine(backend, tmp_path)
     yield engine
     drop_database(url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def small_city(request, tmp_path_factory) -> Engine:
+    """The small demo city ending at DEMO_END, built once per backend per test session. Read only."""
+    from casedb.demo import build
+
+    url, engine = migrated_engine(request.param, tmp_path_factory.mktemp("small_city"))
+    build(engine, scale="small", end=DEMO_END)
+    yield engine
+    drop_database(url)
