@@ -1,6 +1,7 @@
 -- returns: one row per WIB day in start..end that has any case event: day, new_cases, recovered, died (whole city; days without events are absent)
 -- params: start (date), end (date)
 -- roles: mayor, health, press, admin
+-- suppress: none
 SELECT day,
        SUM(new_cases) AS new_cases,
        SUM(recovered) AS recovered,

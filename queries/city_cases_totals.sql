@@ -1,6 +1,7 @@
 -- returns: one row: confirmed, recovered, died (cumulative to the end of WIB day `day`) and active (confirmed, neither recovered nor died)
 -- params: day (date)
 -- roles: mayor, health, press, admin
+-- suppress: none
 SELECT COALESCE(SUM(new_cases), 0) AS confirmed,
        COALESCE(SUM(recovered), 0) AS recovered,
        COALESCE(SUM(died), 0) AS died,

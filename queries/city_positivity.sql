@@ -1,6 +1,7 @@
 -- returns: one row per confirming test type (pcr, antigen) with results in start..end: test_type, people_tested, people_positive (each person once per type; invalid results count for neither)
 -- params: start (date), end (date)
 -- roles: mayor, health, press, admin
+-- suppress: none
 SELECT test_type,
        COUNT(DISTINCT person_key) AS people_tested,
        COUNT(DISTINCT CASE WHEN result = 'positive' THEN person_key END) AS people_positive

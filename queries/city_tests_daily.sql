@@ -1,6 +1,7 @@
 -- returns: one row per WIB result day in start..end and test type with results: day, test_type, tests, positives
 -- params: start (date), end (date)
 -- roles: mayor, health, press, admin
+-- suppress: none
 SELECT day, test_type, SUM(tests) AS tests, SUM(positives) AS positives
 FROM daily_facility_tests
 WHERE day BETWEEN :start AND :end

@@ -1,6 +1,7 @@
 -- returns: one row per kecamatan: code, name, population, new_cases (confirmed in WIB days start..end, by home kelurahan)
 -- params: start (date), end (date)
 -- roles: mayor, health, press, admin
+-- suppress: new_cases
 SELECT kec.code, kec.name, kec.population, COALESCE(SUM(area.new_cases), 0) AS new_cases
 FROM regions AS kec
 LEFT JOIN regions AS kel

@@ -48,7 +48,7 @@ class Overview:
     day: date
     tiles: list[Tile]
     curve: pd.DataFrame  # day, new_cases, average_7d, incomplete
-    kecamatan: pd.DataFrame  # code, name, population, new_cases, incidence, zone
+    kecamatan: pd.DataFrame  # code, name, population, new_cases (or "<5"/"x" for press), incidence, zone
 
 
 def window(day: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
@@ -131,8 +131,10 @@ def epidemic_curve(run: Run, first: date, day: date, incomplete_from: date) -> p
 def kecamatan_table(run: Run, day: date, thresholds: tuple[float, float, float]) -> pd.DataFrame:
     start, end = window(day)
     table = run("kecamatan_cases", start=start, end=end)
-    table["new_cases"] = table["new_cases"].astype(int)
-    table["incidence"] = table["new_cases"] * 100_000 / table["population"].where(table["population"] > 0)
+    # For press, small counts arrive suppressed ("<5", "x"); their incidence and zone would give
+    # them away, so those rows have neither.
+    counts = pd.to_numeric(table["new_cases"], errors="coerce")
+    table["incidence"] = counts * 100_000 / table["population"].where(table["population"] > 0)
     table["zone"] = [zone(x, thresholds) for x in table["incidence"]]
     return table
 

@@ -1,0 +1,200 @@
+"""The dashboard run by Streamlit's AppTest: every role in both languages, the clear error pages,
+the empty database, a deep link straight to a page, and stale figures while the database is away."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from streamlit.testing.v1 import AppTest
+
+import queries
+from casedb.engine import dispose_all
+from casedb.schema import ROLES
+from tests.conftest import PG_ADMIN_URL, drop_database, migrated_engine
+from tests.test_queries_overview import write_fixture
+from ui import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGS = tuple(i18n.LANGUAGES)
+# Anything shaped like a catalog key ("tile.new_cases") left in the page is untranslated text.
+KEY_SHAPE = re.compile(r"\b(?:%s)\.[a-z_]+(?:\.[a-z_]+)*\b" % "|".join(
+    sorted({key.split(".")[0] for key in i18n.catalog("id")})))
+
+
+def app(script: str, lang: str, role: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / script), default_timeout=60)
+    at.session_state["lang"] = lang
+    if role:
+        at.session_state["role"] = role
+    return at.run()
+
+
+def rendered_text(at: AppTest) -> str:
+    return "\n".join(str(element.proto) for block in (at.main, at.sidebar) for element in block)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert KEY_SHAPE.findall(rendered_text(at)) == []
+
+
+@pytest.fixture(scope="module", params=("sqlite", "postgresql"))
+def city_url(request, tmp_path_factory):
+    url, engine = migrated_engine(request.param, tmp_path_factory.mktemp("app"))
+    write_fixture(engine)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def database_url(monkeypatch):
+    def point_at(url: str) -> None:
+        monkeypatch.setenv("DATABASE_URL", url)
+    return point_at
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_in_both_languages(city_url, database_url, role, lang):
+    database_url(city_url)
+    at = app("dashboard.py", lang, role)
+    assert_clean(at)
+    t = lambda key, **kw: i18n.t(key, lang=lang, **kw)  # noqa: E731
+    if role == "checkpoint":
+        assert [title.value for title in at.main.title] == [t("page.certificate_check")]
+        assert at.main.info[0].value == t("certificate_check.coming_later")
+        return
+    assert [title.value for title in at.main.title] == [t("page.overview")]
+    # The fixture's data ends on 11 Aug 2026, so that is the day shown first.
+    assert at.main.subheader[0].value == t("overview.headline", date="11 Agu 2026" if lang == "id" else "11 Aug 2026")
+    assert [m.label for m in at.metric][:2] == [t("tile.new_cases"), t("tile.active")]
+    assert [m.value for m in at.metric][:4] == ["0", "3", "2", "1"]
+    assert len(at.get("plotly_chart")) == 1
+    assert t("zone.red") in rendered_text(at)
+    assert any(t("live.data_as_of", date="", time="").split(",")[0] in c.value for c in at.sidebar.caption)
+
+
+def test_choosing_a_day_and_a_language(city_url, database_url):
+    database_url(city_url)
+    at = app("dashboard.py", "id", "health")
+    at.date_input[0].set_value(__import__("datetime").date(2026, 8, 6)).run()
+    assert at.main.subheader[0].value == "Angka utama, 6 Agu 2026"
+    assert [m.value for m in at.metric] == ["1", "3", "1", "0", "1", "1", "0", "66,7%", "100,0%"]
+    at.sidebar.radio[0].set_value("en").run()
+    assert_clean(at)
+    assert at.main.subheader[0].value == "Headline figures, 6 Aug 2026"
+    assert [m.value for m in at.metric][-2:] == ["66.7%", "100.0%"]
+
+
+def test_press_sees_small_counts_suppressed(city_url, database_url):
+    database_url(city_url)
+    at = app("dashboard.py", "en", "press")
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert sorted(table["New cases, 7 days"]) == ["0", "<5", "<5"]
+    assert i18n.t("table.suppressed_note", lang="en") in [c.value for c in at.main.caption]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_deep_link_runs_the_shell_itself(city_url, database_url, lang):
+    database_url(city_url)
+    at = app("pages/overview.py", lang, "mayor")
+    assert_clean(at)
+    assert at.main.title[0].value == i18n.t("page.overview", lang=lang)
+    assert at.sidebar.selectbox[0].label == i18n.t("role.picker", lang=lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_page_refuses_a_role_it_is_not_for(city_url, database_url, lang):
+    database_url(city_url)
+    at = app("pages/overview.py", lang, "checkpoint")
+    assert_clean(at)
+    role = i18n.t("role.checkpoint", lang=lang)
+    assert at.main.error[0].value == i18n.t("page.not_allowed", lang=lang, role=role)
+    assert not at.metric
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("url, reason", [
+    ("postgresql+psycopg2://nobody@127.0.0.1:1/x", "db.unreachable"),
+    # SQLAlchemy 2.1 takes a bare postgresql:// to mean psycopg 3, which is not installed.
+    ("postgresql://nobody@127.0.0.1:1/x", "db.bad_url"),
+    ("notaurl://", "db.bad_url"),
+    ("this is not a url", "db.bad_url"),
+])
+def test_wrong_database_url_shows_a_clear_message(database_url, url, reason, lang):
+    database_url(url)
+    at = app("dashboard.py", lang, "mayor")
+    assert_clean(at)
+    assert at.main.error[0].value == i18n.t(reason, lang=lang)
+    assert at.main.info[0].value == i18n.t(f"{reason}.help", lang=lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_database_without_schema_says_so(backend, tmp_path, database_url, lang):
+    from tests.conftest import create_database
+    url = create_database(backend, tmp_path)
+    database_url(url)
+    try:
+        at = app("dashboard.py", lang, "health")
+        assert_clean(at)
+        assert at.main.error[0].value == i18n.t("db.not_initialised", lang=lang)
+    finally:
+        drop_database(url)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_bad_setting_shows_a_clear_message(city_url, database_url, monkeypatch, lang):
+    database_url(city_url)
+    monkeypatch.setenv("REFRESH_SECONDS", "soon")
+    at = app("dashboard.py", lang, "mayor")
+    assert_clean(at)
+    assert at.main.error[0].value == i18n.t("settings.invalid", lang=lang, name="REFRESH_SECONDS")
+    assert i18n.t("settings.expected.REFRESH_SECONDS", lang=lang) in at.main.markdown[0].value
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_empty_database_shows_no_data_yet(empty_db, database_url, lang):
+    database_url(empty_db.url.render_as_string(hide_password=False))
+    at = app("dashboard.py", lang, "mayor")
+    assert_clean(at)
+    assert at.main.info[0].value == i18n.t("overview.no_data", lang=lang)
+    assert not at.metric
+
+
+def test_stale_figures_while_the_database_is_away_then_recovery(tmp_path, database_url):
+    url, engine = migrated_engine("postgresql", tmp_path)
+    write_fixture(engine)
+    database_url(url)
+    name = make_url(url).database
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+    def rename(old: str, new: str) -> None:
+        dispose_all()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": old})
+            conn.execute(text(f'ALTER DATABASE "{old}" RENAME TO "{new}"'))
+
+    try:
+        at = app("dashboard.py", "en", "mayor")
+        assert_clean(at)
+        figures_before = [m.value for m in at.metric]
+        queries.clear_cache()
+        rename(name, name + "_away")
+        at.run()
+        assert_clean(at)
+        assert at.main.warning[0].value.startswith("The database cannot be reached right now.")
+        assert [m.value for m in at.metric] == figures_before
+        rename(name + "_away", name)
+        at.run()
+        assert_clean(at)
+        assert not at.main.warning
+        assert [m.value for m in at.metric] == figures_before
+    finally:
+        admin.dispose()
+        with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_away" WITH (FORCE)'))
+        drop_database(url)

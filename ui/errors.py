@@ -1,0 +1,40 @@
+"""The clear, translated error page for a database or setting that cannot be used: never a traceback."""
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.engine import make_url
+
+from casedb import settings
+from casedb.engine import DatabaseUnavailable
+from casedb.settings import SettingsError
+from ui.i18n import t
+
+
+def _shown_url() -> str:
+    """The configured DATABASE_URL without its password, or "" when it cannot be read or parsed."""
+    try:
+        return make_url(settings.database_url()).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is exactly what this page reports
+        return ""
+
+
+def database_error(error: DatabaseUnavailable) -> None:
+    st.title(t("app.title"))
+    st.error(t(error.reason), icon=":material/database_off:")
+    url = _shown_url()
+    if url:
+        st.markdown(t("db.configured_url", url=url))
+    st.info(t(f"{error.reason}.help"))
+    if error.detail:
+        with st.expander(t("error.technical_detail")):
+            st.code(error.detail, language=None, wrap_lines=True)
+
+
+def settings_error(error: SettingsError) -> None:
+    st.title(t("app.title"))
+    st.error(t("settings.invalid", name=error.name), icon=":material/settings_alert:")
+    key = f"settings.expected.{error.name}"
+    # A setting added since the catalogs were written falls back to its own (English) help.
+    expected = t(key) if t(key) != key else error.expected
+    st.markdown(t("settings.expected", expected=expected))
+    st.info(t("settings.help"))

@@ -1,0 +1,110 @@
+"""Live data: re-query only when the data version changed, say how fresh the figures are, and
+keep showing the last good figures under a "stale" banner while the database cannot be reached.
+
+Each run starts with `check` (one tiny version lookup). Pages read through `query`, which
+remembers the last good result of every (query, parameters) in the session. A fragment in the
+sidebar polls the version every REFRESH_SECONDS and reruns the page when it changed, or when the
+database is back after an outage, so pages recover by themselves.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+import queries
+from casedb import settings
+from casedb.engine import DatabaseUnavailable
+from ui import errors
+from ui.i18n import format_date, format_time_wib, t
+from casedb.wib import to_wib
+
+LAST_GOOD_KEY = "live_last_good"
+STALE_KEY = "live_stale"
+VERSION_KEY = "live_version"
+CHANGED_AT_KEY = "live_changed_at"
+ROLE_KEY = "role"
+# Enough for every query of a page over a few chosen days; the oldest go first.
+LAST_GOOD_ENTRIES = 200
+
+
+def _last_good() -> OrderedDict:
+    return st.session_state.setdefault(LAST_GOOD_KEY, OrderedDict())
+
+
+def check(engine: Engine) -> None:
+    """Read the data version at the start of a run. When the database cannot be reached but this
+    session has figures from before, mark the run stale and carry on; otherwise raise."""
+    try:
+        version, changed_at = queries.data_version(engine)
+    except DatabaseUnavailable:
+        if not _last_good():
+            raise
+        st.session_state[STALE_KEY] = True
+        return
+    st.session_state[STALE_KEY] = False
+    st.session_state[VERSION_KEY] = version
+    st.session_state[CHANGED_AT_KEY] = changed_at
+
+
+def is_stale() -> bool:
+    return bool(st.session_state.get(STALE_KEY))
+
+
+def stale_banner() -> None:
+    changed_at = st.session_state.get(CHANGED_AT_KEY)
+    as_of = _as_of(changed_at) if changed_at else ""
+    st.warning(t("live.stale", as_of=as_of), icon=":material/cloud_off:")
+
+
+def query(name: str, **params: Any) -> pd.DataFrame:
+    """`queries.run` for the session's role, falling back to the last good result while stale.
+    With no last good result to show, the run ends on the clear database error page."""
+    key = (name, tuple(sorted((k, repr(v)) for k, v in params.items())), st.session_state.get(ROLE_KEY))
+    remembered = _last_good()
+    if not is_stale():
+        try:
+            frame = queries.run(name, st.session_state.get(ROLE_KEY), **params)
+        except DatabaseUnavailable as error:
+            if key not in remembered:
+                errors.database_error(error)
+                st.stop()
+            st.session_state[STALE_KEY] = True
+            stale_banner()
+        else:
+            remembered[key] = frame
+            remembered.move_to_end(key)
+            while len(remembered) > LAST_GOOD_ENTRIES:
+                remembered.popitem(last=False)
+            return frame.copy()
+    if key not in remembered:
+        st.info(t("live.not_while_stale"))
+        st.stop()
+    return remembered[key].copy()
+
+
+def _as_of(changed_at: datetime) -> str:
+    return t("live.data_as_of", date=format_date(to_wib(changed_at)), time=format_time_wib(changed_at))
+
+
+def _freshness() -> None:
+    try:
+        version, changed_at = queries.data_version()
+    except DatabaseUnavailable:
+        if not is_stale():
+            st.rerun()
+        st.caption(t("live.stale_short"))
+        return
+    if is_stale() or version != st.session_state.get(VERSION_KEY):
+        st.rerun()
+    st.caption(_as_of(changed_at))
+
+
+def freshness() -> None:
+    """"Data as of 27 Nov 2026, 16:30 WIB", re-checked every REFRESH_SECONDS: a change (or the
+    database coming back) reruns the whole page."""
+    st.fragment(_freshness, run_every=settings.get("REFRESH_SECONDS"))()

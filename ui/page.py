@@ -1,0 +1,150 @@
+"""Navigation by role, the shared sidebar, and the guard every page starts with.
+
+`dashboard.py` calls `shell()` and then runs the page the user chose among those their role may
+see. A page opened by a deep link on a fresh server can run without dashboard.py, so every page
+starts with `begin(page_key)`, which runs the shell itself when dashboard.py did not, and refuses
+clearly when the role may not see the page.
+
+The role lives in `st.session_state["role"]`. Until login exists, a role picker marked "demo"
+sets it; a login will set the same key instead.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from casedb import settings
+from casedb.engine import DatabaseUnavailable, get_engine
+from casedb.schema import ROLES
+from casedb.settings import SettingsError
+from ui import demo_setup, errors, live
+from ui.i18n import LANGUAGES, language, set_language, t
+
+ROLE_KEY = live.ROLE_KEY
+DEFAULT_ROLE = "mayor"
+FIGURE_ROLES = ("mayor", "health", "press", "admin")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str  # also the catalog key page.<key> of its title
+    path: str
+    icon: str
+    url_path: str
+    roles: tuple[str, ...]
+
+
+PAGES = (
+    PageSpec("overview", "pages/overview.py", ":material/monitoring:", "overview", FIGURE_ROLES),
+    PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:", "verifikasi",
+             ("checkpoint",)),
+)
+_BY_KEY = {page.key: page for page in PAGES}
+
+_shell_ran: ContextVar[bool] = ContextVar("shell_ran", default=False)
+
+
+def current_role() -> str:
+    role = st.session_state.get(ROLE_KEY)
+    if role not in ROLES:
+        role = st.session_state[ROLE_KEY] = DEFAULT_ROLE
+    return role
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    return [page for page in PAGES if role in page.roles]
+
+
+def _language_picker() -> None:
+    requested = st.query_params.get("lang")
+    if requested in LANGUAGES and "lang" not in st.session_state:
+        set_language(requested)  # a shared link keeps its language on first open
+    options = list(LANGUAGES)
+    chosen = st.sidebar.radio("Bahasa / Language", options, index=options.index(language()),
+                              format_func=LANGUAGES.get, horizontal=True, key="lang_picker")
+    set_language(chosen)
+    st.query_params["lang"] = chosen
+
+
+def _demo_role_picker() -> None:
+    role = current_role()
+    lang = language()  # bound now: Streamlit may format the options outside this run
+    chosen = st.sidebar.selectbox(t("role.picker"), ROLES, index=ROLES.index(role),
+                                  format_func=lambda r: t(f"role.{r}", lang=lang), help=t("role.picker.help"),
+                                  key="role_picker")
+    st.session_state[ROLE_KEY] = chosen
+
+
+def _page_links(role: str) -> None:
+    for page in pages_for(role):
+        try:
+            st.sidebar.page_link(page.path, label=t(f"page.{page.key}"), icon=page.icon)
+        except StreamlitPageNotFoundError:
+            return  # a page run as the entry script itself has no pages beside it to link to
+
+
+def shell() -> None:
+    """Page config, sidebar (language, role, page links, data freshness) and the settings and
+    database checks. Ends the run on a clear translated page when either cannot be used."""
+    title = st.sidebar.empty()  # above the language picker, drawn once the language is known
+    _language_picker()
+    st.set_page_config(page_title=t("app.title"), page_icon=":material/coronavirus:", layout="wide")
+    title.title(t("app.short_title"))
+    _demo_role_picker()
+    _page_links(current_role())
+    try:
+        for name in settings.SETTINGS:
+            settings.get(name)
+        url = settings.database_url()
+        if settings.is_demo_url(url):
+            demo_setup.ensure_demo_database()
+        engine = get_engine(settings.read_database_url())
+        live.check(engine)
+    except SettingsError as error:
+        errors.settings_error(error)
+        st.stop()
+    except DatabaseUnavailable as error:
+        errors.database_error(error)
+        st.stop()
+    with st.sidebar:
+        st.divider()
+        live.freshness()
+    if live.is_stale():
+        live.stale_banner()
+
+
+@contextmanager
+def shell_done():
+    """Marks the run as having drawn the shell, so that the page `dashboard.py` runs does not
+    draw it again."""
+    token = _shell_ran.set(True)
+    try:
+        yield
+    finally:
+        _shell_ran.reset(token)
+
+
+def navigation():
+    role = current_role()
+    return st.navigation(
+        [st.Page(page.path, title=t(f"page.{page.key}"), icon=page.icon, url_path=page.url_path)
+         for page in pages_for(role)],
+        position="hidden",
+    )
+
+
+def begin(page_key: str) -> str:
+    """Start a page: the shell (when dashboard.py did not run it), then the role check. Returns
+    the role."""
+    if not _shell_ran.get():
+        shell()
+    role = current_role()
+    if role not in _BY_KEY[page_key].roles:
+        st.title(t(f"page.{page_key}"))
+        st.error(t("page.not_allowed", role=t(f"role.{role}")), icon=":material/block:")
+        st.stop()
+    return role
