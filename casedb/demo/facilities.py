@@ -155,10 +155,13 @@ def _authorizations(rng: np.random.Generator, tl: Timeline, frame: pd.DataFrame)
     non-renewal; the fraud facilities get theirs revoked (or never get one)."""
     rows, types = [], []
     first_day, last_day = tl.days[0], tl.days[-1]
-    for i, facility in frame.iterrows():
+    unauthorised_seen = 0
+    for _, facility in frame.iterrows():
         behaviour = facility["behaviour"]
-        if behaviour == "unauthorized_issuer" and facility["type"] == "practice":
-            continue  # never authorised, issues anyway
+        if behaviour == "unauthorized_issuer":
+            unauthorised_seen += 1
+            if unauthorised_seen % 2 == 0:
+                continue  # never authorised, issues anyway; the others lose theirs by revocation
         steady = behaviour in ("implausible_negatives", "issuing_volume_spike")
         if not steady and rng.random() >= AUTHORISED_SHARE[facility["type"]]:
             continue
