@@ -6,6 +6,7 @@ dashboard can read while the live simulator or an upload writes.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -59,17 +60,18 @@ def _create(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as e:
         raise DatabaseUnavailable("db.bad_url", str(e)) from e
+    if parsed.drivername in ("postgresql", "postgres"):
+        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; the project ships psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg2")
     try:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database:
-                from pathlib import Path
-
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
         return create_engine(
-            url,
+            parsed,
             pool_pre_ping=True,
             pool_size=5,
             connect_args={"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {},
