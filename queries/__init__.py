@@ -132,7 +132,7 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         if column == "day" or column.endswith("_day"):
             frame[column] = pd.to_datetime(frame[column])
-        elif column.endswith("_at") and frame[column].dtype == object:
+        elif column.endswith("_at") and not pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = pd.to_datetime(frame[column], format="mixed")
     return frame
 

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 import queries
 from casedb.engine import dispose_all
 from casedb.schema import ROLES
+from tests.sessions import sign_in
 from tests.conftest import PG_ADMIN_URL, drop_database, migrated_engine
 from tests.test_queries_overview import write_fixture
 from ui import i18n
@@ -28,7 +29,7 @@ def app(script: str, lang: str, role: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / script), default_timeout=60)
     at.session_state["lang"] = lang
     if role:
-        at.session_state["role"] = role
+        sign_in(at, role)
     return at.run()
 
 
@@ -104,7 +105,7 @@ def test_deep_link_runs_the_shell_itself(city_url, database_url, lang):
     at = app("pages/overview.py", lang, "mayor")
     assert_clean(at)
     assert at.main.title[0].value == i18n.t("page.overview", lang=lang)
-    assert at.sidebar.selectbox[0].label == i18n.t("role.picker", lang=lang)
+    assert at.sidebar.button(key="auth_sign_out").label == i18n.t("auth.sign_out", lang=lang)
 
 
 @pytest.mark.parametrize("lang", LANGS)

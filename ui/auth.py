@@ -13,6 +13,7 @@ that e-mail wins (disabled there = refused), else SSO_ROLES rules (groups claim,
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.request
 from dataclasses import asdict
@@ -23,7 +24,7 @@ import streamlit as st
 from sqlalchemy import func, select
 
 from casedb import audit, settings, users
-from casedb.engine import get_engine
+from casedb.engine import UNAVAILABLE_ERRORS, get_engine
 from casedb.schema import users as users_table
 from ui.i18n import format_time_wib, t
 
@@ -33,6 +34,7 @@ NOTICE_KEY = "auth_notice"
 ROLE_KEY = "role"  # kept beside the user for code that only needs the role (ui.live, ui.page)
 HTTP_TIMEOUT_SECONDS = 5
 TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+_LOG = logging.getLogger(__name__)
 
 
 class TokenRefused(ValueError):
@@ -53,8 +55,29 @@ def current_user() -> users.User | None:
     if now - st.session_state.get(LAST_SEEN_KEY, 0.0) > idle_limit:
         _end_session("auth.expired")
         return None
+    user = users.User(**stored)
+    if not user.via_sso:
+        user = _still_active(user)
+        if user is None:
+            _end_session("auth.account_changed")
+            return None
     st.session_state[LAST_SEEN_KEY] = now
-    return users.User(**stored)
+    st.session_state[ROLE_KEY] = user.role
+    return user
+
+
+def _still_active(user: users.User) -> users.User | None:
+    """The account as it is now: disabling it or changing its role takes effect at the next click.
+    While the database is away the session stands (pages show their last good figures meanwhile)."""
+    try:
+        with _writer().connect() as conn:
+            row = conn.execute(select(users_table.c.role, users_table.c.is_active)
+                               .where(users_table.c.username == user.username)).first()
+    except UNAVAILABLE_ERRORS:
+        return user
+    if row is None or not row.is_active:
+        return None
+    return users.User(user.username, user.display_name, row.role, user.email, user.is_demo)
 
 
 def _start_session(user: users.User) -> None:
@@ -74,10 +97,24 @@ def _end_session(notice: str | None = None) -> None:
 def sign_out() -> None:
     user = st.session_state.get(USER_KEY)
     if user:
-        audit.record(_writer(), user["username"], user["role"], "logout", "success")
+        _audit(user["username"], user["role"], "logout", "success")
     _end_session("auth.signed_out")
     if user and user.get("via_sso") and sso_configured():
         st.logout()
+
+
+def record(action: str, outcome: str, detail: str | dict | None = None) -> None:
+    """An audit row for the signed-in user (exports, verifications, uploads, ...)."""
+    user = st.session_state.get(USER_KEY) or {}
+    _audit(user.get("username"), user.get("role"), action, outcome, detail)
+
+
+def _audit(username, role, action: str, outcome: str, detail=None) -> None:
+    """audit.record through DATABASE_URL; a database that is away loses the row rather than the page."""
+    try:
+        audit.record(_writer(), username, role, action, outcome, detail)
+    except UNAVAILABLE_ERRORS:
+        _LOG.warning("audit row lost, database unavailable: %s %s %s", username, action, outcome)
 
 
 def _writer():
@@ -96,9 +133,9 @@ def require(roles: Iterable[str], page_title: str) -> users.User:
         login_form()
         st.stop()
     if user.role not in tuple(roles):
-        audit.record(_writer(), user.username, user.role, "page_refused", "refused", {"page": page_title})
+        _audit(user.username, user.role, "page_refused", "refused", {"page": page_title})
         st.title(page_title)
-        st.error(t("auth.role_refused", role=t(f"role.{user.role}")), icon=":material/block:")
+        st.error(t("page.not_allowed", role=t(f"role.{user.role}")), icon=":material/block:")
         st.stop()
     return user
 
@@ -107,9 +144,7 @@ def sidebar_account(user: users.User) -> None:
     """Who is signed in, and the sign-out button."""
     with st.sidebar:
         st.caption(t("auth.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
-        if st.button(t("auth.sign_out"), key="auth_sign_out", icon=":material/logout:"):
-            sign_out()
-            st.rerun()
+        st.button(t("auth.sign_out"), key="auth_sign_out", icon=":material/logout:", on_click=sign_out)
 
 
 # ------------------------------------------------------------------------------------ sign-in
@@ -128,7 +163,11 @@ def login_form() -> None:
         password = st.text_input(t("auth.password"), type="password", key="auth_password", max_chars=200)
         submitted = st.form_submit_button(t("auth.submit"), type="primary")
     if submitted:
-        outcome = users.authenticate(_writer(), username, password)
+        try:
+            outcome = users.authenticate(_writer(), username, password)
+        except UNAVAILABLE_ERRORS:
+            st.error(t("db.unreachable"), icon=":material/cloud_off:")
+            return
         if isinstance(outcome, users.User):
             _start_session(outcome)
             st.rerun()
@@ -167,17 +206,17 @@ def _sso_session() -> dict | None:
         auth = st.secrets["auth"]
         claims = validate_id_token(st.user.tokens["id"], auth["server_metadata_url"], auth["client_id"])
     except (KeyError, AttributeError, TokenRefused, OSError, ValueError) as error:
-        audit.record(_writer(), None, None, "login", "failure", {"method": "sso", "reason": str(error)[:200]})
+        _audit(None, None, "login", "failure", {"method": "sso", "reason": str(error)[:200]})
         st.session_state[NOTICE_KEY] = "auth.sso_refused"
         st.logout()
         return None
     user = user_for_claims(_writer(), claims, settings.get("SSO_ROLES"), settings.get("SSO_GROUPS_CLAIM"))
     if user is None:
-        audit.record(_writer(), claims.get("email"), None, "login", "refused", {"method": "sso", "reason": "no_role"})
+        _audit(claims.get("email"), None, "login", "refused", {"method": "sso", "reason": "no_role"})
         st.session_state[NOTICE_KEY] = "auth.sso_no_role"
         st.logout()
         return None
-    audit.record(_writer(), user.username, user.role, "login", "success", {"method": "sso"})
+    _audit(user.username, user.role, "login", "success", {"method": "sso"})
     _start_session(user)
     return st.session_state[USER_KEY]
 

@@ -5,8 +5,8 @@ see. A page opened by a deep link on a fresh server can run without dashboard.py
 starts with `begin(page_key)`, which runs the shell itself when dashboard.py did not, and refuses
 clearly when the role may not see the page.
 
-The role lives in `st.session_state["role"]`. Until login exists, a role picker marked "demo"
-sets it; a login will set the same key instead.
+Sign-in, session expiry and the role check are `ui.auth`'s: the shell shows the sign-in form to
+a visitor (on every page, deep links included) and `begin` refuses a role the page is not for.
 """
 from __future__ import annotations
 
@@ -17,15 +17,14 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from casedb import settings
+from casedb import settings, users
 from casedb.engine import DatabaseUnavailable, get_engine
 from casedb.schema import ROLES
 from casedb.settings import SettingsError
-from ui import demo_setup, errors, live
+from ui import auth, demo_setup, errors, live
 from ui.i18n import LANGUAGES, language, set_language, t
 
 ROLE_KEY = live.ROLE_KEY
-DEFAULT_ROLE = "mayor"
 FIGURE_ROLES = ("mayor", "health", "press", "admin")
 
 
@@ -42,17 +41,18 @@ PAGES = (
     PageSpec("overview", "pages/overview.py", ":material/monitoring:", "overview", FIGURE_ROLES),
     PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:", "verifikasi",
              ("checkpoint",)),
+    PageSpec("audit", "pages/audit.py", ":material/history:", "audit", ("admin",)),
 )
 _BY_KEY = {page.key: page for page in PAGES}
 
 _shell_ran: ContextVar[bool] = ContextVar("shell_ran", default=False)
+_links_slot: ContextVar = ContextVar("links_slot", default=None)
 
 
-def current_role() -> str:
+def current_role() -> str | None:
+    """The signed-in user's role (set by ui.auth), None for a visitor."""
     role = st.session_state.get(ROLE_KEY)
-    if role not in ROLES:
-        role = st.session_state[ROLE_KEY] = DEFAULT_ROLE
-    return role
+    return role if role in ROLES else None
 
 
 def pages_for(role: str) -> list[PageSpec]:
@@ -70,19 +70,10 @@ def _language_picker() -> None:
     st.query_params["lang"] = chosen
 
 
-def _demo_role_picker() -> None:
-    role = current_role()
-    lang = language()  # bound now: Streamlit may format the options outside this run
-    chosen = st.sidebar.selectbox(t("role.picker"), ROLES, index=ROLES.index(role),
-                                  format_func=lambda r: t(f"role.{r}", lang=lang), help=t("role.picker.help"),
-                                  key="role_picker")
-    st.session_state[ROLE_KEY] = chosen
-
-
 def _page_links(role: str) -> None:
     for page in pages_for(role):
         try:
-            st.sidebar.page_link(page.path, label=t(f"page.{page.key}"), icon=page.icon)
+            st.page_link(page.path, label=t(f"page.{page.key}"), icon=page.icon)
         except StreamlitPageNotFoundError:
             return  # a page run as the entry script itself has no pages beside it to link to
 
@@ -94,8 +85,6 @@ def shell() -> None:
     _language_picker()
     st.set_page_config(page_title=t("app.title"), page_icon=":material/coronavirus:", layout="wide")
     title.title(t("app.short_title"))
-    _demo_role_picker()
-    _page_links(current_role())
     try:
         for name in settings.SETTINGS:
             settings.get(name)
@@ -110,11 +99,23 @@ def shell() -> None:
     except DatabaseUnavailable as error:
         errors.database_error(error)
         st.stop()
+    if settings.is_demo_url(url):
+        _ensure_demo_accounts(url)
+    user = auth.require(ROLES, t("app.title"))
+    auth.sidebar_account(user)
+    # Links are drawn by `begin`: on dashboard.py's first run the pages exist only once
+    # st.navigation has been called, after the shell.
+    _links_slot.set(st.sidebar.container())
     with st.sidebar:
         st.divider()
         live.freshness()
     if live.is_stale():
         live.stale_banner()
+
+
+@st.cache_resource(show_spinner=False)
+def _ensure_demo_accounts(url: str) -> None:
+    users.ensure_demo_accounts(get_engine(url))
 
 
 @contextmanager
@@ -142,9 +143,7 @@ def begin(page_key: str) -> str:
     the role."""
     if not _shell_ran.get():
         shell()
-    role = current_role()
-    if role not in _BY_KEY[page_key].roles:
-        st.title(t(f"page.{page_key}"))
-        st.error(t("page.not_allowed", role=t(f"role.{role}")), icon=":material/block:")
-        st.stop()
+    role = auth.require(_BY_KEY[page_key].roles, t(f"page.{page_key}")).role
+    with _links_slot.get() or st.sidebar:
+        _page_links(role)
     return role
