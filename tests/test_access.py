@@ -274,3 +274,33 @@ def test_demo_login_page_lists_the_demo_accounts_only_in_demo_mode(city, tmp_pat
     _sign_in_through_the_form(at, "humas", users.DEMO_PASSWORD)
     assert at.error[-1].value == t("auth.refused.demo_account")
     drop_database(url)
+
+
+HTML_ATTACKS = ('<script>alert("xss")</script>', '<img src=x onerror=alert(1)>', '"><svg onload=alert(1)>',
+                "[link](javascript:alert(1))")
+
+
+def _html_elements(at: AppTest) -> list:
+    """Elements that would render their text as HTML: st.html, and markdown allowed to hold HTML."""
+    elements = [e for block in (at.main, at.sidebar) for e in block]
+    return [e for e in elements if e.type == "html"
+            or (e.type == "markdown" and getattr(e.proto, "allow_html", False))]
+
+
+def test_html_in_a_facility_name_and_an_audited_username_renders_inert(city):
+    with city.begin() as conn:
+        conn.execute(text("UPDATE facilities SET name = :name"), {"name": " ".join(HTML_ATTACKS)})
+    for attack in HTML_ATTACKS:
+        _sign_in_through_the_form(open_page("dashboard.py"), attack, "whatever it is")
+    for spec in page.PAGES:
+        for role in sorted(spec.roles):
+            at = open_page(spec.path, role)
+            assert not at.exception, [e.value for e in at.exception]
+            for element in _html_elements(at):
+                body = str(element.proto)
+                assert not any(a in body or a.lower() in body.lower() for a in ("<script", "onerror", "onload",
+                                                                                "javascript:")), (spec.key, role)
+    # The audit page shows the attempted usernames as table data (drawn as text by the data grid).
+    at = open_page("pages/audit.py", "admin")
+    shown = set(at.dataframe[0].value["username"])
+    assert {f"?{a.strip().lower()}"[:80] for a in HTML_ATTACKS} <= shown

@@ -3,8 +3,11 @@ health, a read-only database role, and formula-safe CSV."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
@@ -185,3 +188,71 @@ def test_csv_export_neutralises_formulas():
     lines = audit.to_csv(frame).decode("utf-8-sig").splitlines()
     assert lines[1].startswith("\"'=HYPERLINK") and lines[2] == "'+1+1,2" and lines[3] == "'-2,3"
     assert lines[4] == "'@SUM(A1),4" and lines[6] == "ok,6" and lines[7] == ",7"
+
+
+# --------------------------------------------- what every page shows every role, on the demo city
+
+# Not after a decimal point: a float such as 0.1111111111111111 in a chart spec is no NIK.
+NIK = re.compile(r"(?<![\d.,])\d{16}(?!\d)")
+PERSON_KEY = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+
+
+def _rendered(at) -> tuple[str, list[pd.DataFrame]]:
+    """All text of a run (every element's message, sidebar included) and its tables as frames."""
+    elements = [e for block in (at.main, at.sidebar) for e in block]
+    frames = [e.value for e in elements if e.type in ("arrow_data_frame", "dataframe", "table")
+              and isinstance(getattr(e, "value", None), pd.DataFrame)]
+    text_parts = [str(e.proto) for e in elements] + [f.to_csv(index=False) for f in frames]
+    return "\n".join(text_parts), frames
+
+
+def _small_counts(frame: pd.DataFrame) -> list:
+    """Cells holding a count of 1-4 (a whole number, or its text)."""
+    found = []
+    for column in frame.columns:
+        for value in frame[column]:
+            if isinstance(value, str):
+                if re.fullmatch(r"\s*[1-4]\s*", value):
+                    found.append((column, value))
+            elif isinstance(value, (int, np.integer, Decimal)) and not isinstance(value, bool) and 1 <= value <= 4:
+                found.append((column, value))
+    return found
+
+
+def test_no_nik_person_key_or_small_press_count_on_any_page(small_city, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.sessions import sign_in
+    from ui import page
+
+    url = small_city.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    queries.clear_cache()
+    with small_city.connect() as conn:
+        keys = set(conn.execute(text("SELECT person_key FROM persons")).scalars())
+    # The patterns would find one shown.
+    assert keys and all(PERSON_KEY.fullmatch(k) for k in keys)
+    assert NIK.findall("NIK 1471012345678901,") and not NIK.findall("0.1111111111111111")
+    assert _small_counts(pd.DataFrame({"n": [3, 12], "t": ["4", "<5"]})) == [("n", 3), ("t", "4")]
+    checked = 0
+    for spec in page.PAGES:
+        for role in spec.roles:
+            for lang in ("id", "en"):
+                at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / spec.path), default_timeout=120)
+                at.session_state["lang"] = lang
+                sign_in(at, role)
+                at.run()
+                assert not at.exception, (spec.key, role, [e.value for e in at.exception])
+                shown, frames = _rendered(at)
+                assert not NIK.findall(shown), (spec.key, role)
+                assert not PERSON_KEY.findall(shown), (spec.key, role)
+                if role == "press":
+                    # Per-area tables (DESIGN 3: "any per-area figure that leaves the health office").
+                    for frame in frames:
+                        assert _small_counts(frame) == [], (spec.key, frame.columns.tolist())
+                checked += 1
+    assert checked >= len(page.PAGES)
+    # The one export so far: the audit log as CSV.
+    export = audit.to_csv(queries.run("audit_log", "admin", engine=small_city, start_at=datetime(2000, 1, 1),
+                                      end_at=datetime(2100, 1, 1), action="", username="", row_limit=5000))
+    assert not NIK.findall(export.decode("utf-8-sig")) and not PERSON_KEY.findall(export.decode("utf-8-sig"))
