@@ -1,0 +1,232 @@
+"""The ingestion pipeline: read in chunks, validate, pseudonymise, write, all in one transaction.
+
+`load` takes in one file as one batch: either every accepted row, every rejected row (kept with its
+reasons), the cases positive results confirm, the rollups of the touched days and the data version
+are written together, or nothing is (a failed batch is then recorded as such, with no rows).
+`preview` runs the same reading and checks without writing, for the upload page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+from sqlalchemy import insert, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from casedb import data_version, rollups, schema, settings
+from casedb.bulk import insert_frame
+from casedb.ingest.cases import create_cases
+from casedb.ingest.errors import IngestRefused, Message, reasons_to_text
+from casedb.ingest.read import CHUNK_ROWS, Chunk, Reader, csv_line, mask_cell, open_binary, open_reader
+from casedb.ingest.sources import SOURCES, Source
+from casedb.ingest.validate import Context, validate
+from casedb.ingest.write import ChunkWriter
+from casedb.wib import now_utc
+
+SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements")
+_ROLLUPS = {"test_results": "daily_facility_tests", "movements": "daily_entry_point"}
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Summary:
+    source: str
+    file_name: str | None
+    batch_id: int | None = None
+    rows_in: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    cases_created: int = 0
+    notes: list[Message] = field(default_factory=list)
+
+    def message(self) -> Message:
+        return Message("ingest.summary", {"rows_in": self.rows_in, "accepted": self.accepted,
+                                          "rejected": self.rejected, "duplicates": self.duplicates})
+
+    def render(self, lang: str) -> list[str]:
+        lines = [self.message().render(lang)]
+        if self.cases_created:
+            lines.append(Message("ingest.note.cases_created", {"count": self.cases_created}).render(lang))
+        return lines + [n.render(lang) for n in self.notes]
+
+
+def source_of(name: str) -> Source:
+    if name not in SOURCE_CHOICES:
+        raise IngestRefused("ingest.unknown_source", source=name, choices=", ".join(SOURCE_CHOICES))
+    return SOURCES["test_results" if name == "fhir" else name]
+
+
+def resolve_pepper(engine: Engine) -> str:
+    """NIK_PEPPER, or the demo city's fixed pepper on the demo database; refuse otherwise."""
+    pepper = settings.get("NIK_PEPPER")
+    if pepper:
+        return pepper
+    if settings.is_demo_url(engine.url.render_as_string(hide_password=False)):
+        from casedb.demo.people import DEMO_PEPPER
+
+        return DEMO_PEPPER
+    raise IngestRefused("ingest.no_pepper")
+
+
+def load(engine: Engine, source: str, file, *, file_name: str | None = None, pepper: str | None = None,
+         created_by: str | None = None, chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None) -> Summary:
+    """Take in one file (path, bytes or binary stream) as one batch and return its counts."""
+    spec = source_of(source)
+    pepper = pepper or resolve_pepper(engine)
+    if file_name is None and isinstance(file, (str, Path)):
+        file_name = Path(file).name
+    started = now_utc()
+    sha256 = None
+    try:
+        reader, info = open_reader(file, spec, chunk_rows)
+        sha256 = info.sha256
+        batch_source = "fhir" if info.kind == "json" else spec.name
+        return load_reader(engine, spec, reader, batch_source=batch_source, file_name=file_name, sha256=sha256,
+                           pepper=pepper, created_by=created_by, progress=progress, started=started)
+    except BaseException:
+        _record_failure(engine, source, file_name, sha256, created_by, started)
+        raise
+
+
+def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: str, pepper: str,
+                file_name: str | None = None, sha256: str | None = None, created_by: str | None = None,
+                progress: Progress | None = None, started: datetime | None = None) -> Summary:
+    """Write everything `reader` yields as one batch, in one transaction."""
+    started = started or now_utc()
+    summary = Summary(batch_source, file_name, notes=list(reader.notes))
+    with engine.begin() as conn:
+        batch_id = conn.execute(insert(schema.ingest_batches).values(
+            source=batch_source, file_name=file_name, file_sha256=sha256, started_at=started, status="running",
+            created_by=created_by,
+        )).inserted_primary_key[0]
+        summary.batch_id = batch_id
+        ctx = Context.load(conn, started)
+        writer = ChunkWriter(conn, spec.name, batch_id, pepper, ctx.centroids)
+        for chunk in reader.chunks:
+            rows, problems = validate(chunk, spec, reader.labels, ctx)
+            summary.rows_in += len(rows)
+            valid = rows.drop(index=list(problems.by_row))
+            new = writer.write(valid)
+            summary.accepted += new
+            summary.duplicates += len(valid) - new
+            summary.rejected += _keep_rejected(conn, batch_id, chunk, problems)
+            if progress:
+                progress(*reader.position())
+        writer.close()
+        if summary.rows_in == 0:
+            summary.notes.append(Message("ingest.note.no_rows"))
+        _after_rows(conn, spec.name, batch_id, writer, summary)
+        conn.execute(update(schema.ingest_batches).where(schema.ingest_batches.c.id == batch_id).values(
+            finished_at=now_utc(), rows_in=summary.rows_in, rows_accepted=summary.accepted,
+            rows_rejected=summary.rejected, rows_duplicate=summary.duplicates, status="done",
+        ))
+    return summary
+
+
+def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWriter, summary: Summary) -> None:
+    """Cases, rollups and the data version, in the batch's transaction."""
+    if source == "test_results":
+        summary.cases_created, first_case, last_case = create_cases(conn, batch_id)
+        if first_case is not None:
+            rollups.refresh(conn, first_case, last_case, ("daily_area",))
+    if source in _ROLLUPS and writer.first_day is not None:
+        rollups.refresh(conn, writer.first_day, writer.last_day, (_ROLLUPS[source],))
+    if summary.accepted or summary.rejected:
+        data_version.bump(conn)
+
+
+def _keep_rejected(conn: Connection, batch_id: int, chunk: Chunk, problems) -> int:
+    if not problems.by_row:
+        return 0
+    positions = sorted(problems.by_row)
+    frame = pd.DataFrame({
+        "batch_id": batch_id,
+        "row_number": chunk.row_numbers.iloc[positions].to_numpy(),
+        "raw": chunk.raw(positions),
+        "reason": [reasons_to_text(problems.by_row[p]) for p in positions],
+    })
+    return insert_frame(conn, "rejected_rows", frame)
+
+
+def _record_failure(engine: Engine, source: str, file_name: str | None, sha256: str | None,
+                    created_by: str | None, started: datetime) -> None:
+    """A batch that failed leaves only this trace: its row, with no rows counted."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(schema.ingest_batches).values(
+                source=source, file_name=file_name, file_sha256=sha256, started_at=started,
+                finished_at=now_utc(), status="failed", created_by=created_by,
+            ))
+    except SQLAlchemyError:
+        pass  # the database itself is what failed; the caller reports the original error
+
+
+@dataclass
+class Preview:
+    """What a load would do, without writing: counts, the first valid rows and every rejected row."""
+
+    rows_in: int
+    valid: int
+    sample: pd.DataFrame
+    rejected: pd.DataFrame
+    notes: list[Message]
+    labels: dict[str, str]
+
+
+def preview(engine: Engine, source: str, file, *, sample_rows: int = 20, chunk_rows: int = CHUNK_ROWS,
+            progress: Progress | None = None) -> Preview:
+    spec = source_of(source)
+    reader, _ = open_reader(open_binary(file), spec, chunk_rows)
+    with engine.connect() as conn:
+        ctx = Context.load(conn, now_utc())
+    rows_in = valid = 0
+    samples: list[pd.DataFrame] = []
+    rejected: list[pd.DataFrame] = []
+    for chunk in reader.chunks:
+        rows, problems = validate(chunk, spec, reader.labels, ctx)
+        rows_in += len(rows)
+        good = rows.drop(index=list(problems.by_row))
+        valid += len(good)
+        if sum(map(len, samples)) < sample_rows:
+            samples.append(_displayable(good, chunk).head(sample_rows))
+        if problems.by_row:
+            positions = sorted(problems.by_row)
+            rejected.append(pd.DataFrame({
+                "row_number": chunk.row_numbers.iloc[positions].to_numpy(),
+                "reasons": [problems.by_row[p] for p in positions],
+                "raw": chunk.raw(positions),
+            }))
+        if progress:
+            progress(*reader.position())
+    notes = list(reader.notes) + ([Message("ingest.note.no_rows")] if rows_in == 0 else [])
+    sample = pd.concat(samples).head(sample_rows) if samples else pd.DataFrame()
+    rejected_frame = (pd.concat(rejected, ignore_index=True) if rejected
+                      else pd.DataFrame(columns=["row_number", "reasons", "raw"]))
+    return Preview(rows_in, valid, sample, rejected_frame, notes, reader.labels)
+
+
+def _displayable(rows: pd.DataFrame, chunk: Chunk) -> pd.DataFrame:
+    """Valid rows as the page may show them: row numbers added, the NIK masked."""
+    shown = rows.copy()
+    if "nik" in shown:
+        shown["nik"] = [mask_cell(n, "nik") for n in shown["nik"]]
+    shown.insert(0, "row_number", chunk.row_numbers.loc[rows.index].to_numpy())
+    return shown
+
+
+def frame_reader(frame: pd.DataFrame, spec: Source) -> Reader:
+    """A reader over rows already in memory, as text in the source's field names (the simulator)."""
+    fields = frame.reindex(columns=[f.name for f in spec.fields], fill_value="").fillna("").astype(str)
+    fields["_spill"] = False
+    masks = ["nik" if f.kind == "nik" else None for f in spec.fields]
+
+    def raw(positions: list[int]) -> list[str]:
+        return [csv_line([mask_cell(v, m) for v, m in zip(fields.iloc[p].tolist(), masks)], ",") for p in positions]
+
+    chunk = Chunk(fields, pd.Series(range(2, len(frame) + 2)), raw)
+    return Reader({f.name: f.name for f in spec.fields}, iter([chunk]))

@@ -1,0 +1,262 @@
+"""What each source sends: its fields, the headers Indonesian facilities use for them, their
+vocabularies, and a data dictionary in Bahasa Indonesia and English.
+
+A field's first alias is the header of the source's template; the others are headers seen in the
+exports of lab and hospital systems and hand-made spreadsheets. Headers and vocabulary values are
+matched after `normalise`, so case, spacing, dots and dashes do not matter.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+TEMPLATE_VERSION = "1.0"
+
+_PUNCTUATION = re.compile(r"[\s._\-/():]+")
+
+
+def normalise(text: str) -> str:
+    """Header or vocabulary text reduced for matching: 'Tgl. Hasil ' -> 'tgl hasil'."""
+    return _PUNCTUATION.sub(" ", str(text).replace("\ufeff", "").lower()).strip()
+
+
+def _vocabulary(groups: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {normalise(alias): value for value, aliases in groups.items() for alias in (value, *aliases)}
+
+
+# LOINC codes of SARS-CoV-2 tests (DESIGN section 2) stand beside the names labs write.
+TEST_TYPE = _vocabulary({
+    "pcr": ("rt-pcr", "rtpcr", "swab pcr", "pcr swab", "tcm", "naat", "molekuler", "94500-6"),
+    "antigen": ("rapid antigen", "swab antigen", "antigen swab", "rdt-ag", "rdt antigen", "ag", "94558-4", "97097-0"),
+    "antibody": ("antibodi", "rapid antibodi", "rapid test", "rapid test antibodi", "serologi", "igg", "igm",
+                 "igg/igm", "94762-2", "94563-4", "94564-2"),
+})
+# SNOMED CT result codes and HL7 v3 interpretation codes stand beside Indonesian words.
+# Antibody tests report "reaktif"/"non reaktif", which mean positive/negative.
+RESULT = _vocabulary({
+    "positive": ("positif", "pos", "reaktif", "reactive", "terdeteksi", "detected", "260373001", "10828004"),
+    "negative": ("negatif", "neg", "non reaktif", "nonreaktif", "non reactive", "tidak reaktif",
+                 "tidak terdeteksi", "not detected", "260415000", "260385009"),
+    "invalid": ("tidak valid", "inkonklusif", "inconclusive"),
+})
+PURPOSE = _vocabulary({
+    "diagnostic": ("diagnostik", "diagnosis", "bergejala"),
+    "screening": ("skrining", "penapisan"),
+    "travel": ("perjalanan", "pelaku perjalanan", "syarat perjalanan"),
+    "contact_tracing": ("pelacakan kontak", "kontak erat", "tracing", "contact tracing"),
+})
+SEX = _vocabulary({"M": ("l", "laki-laki", "laki laki", "pria", "male"), "F": ("p", "perempuan", "wanita", "female")})
+DIRECTION = _vocabulary({"in": ("masuk", "datang", "kedatangan"), "out": ("keluar", "berangkat", "keberangkatan")})
+MODE = _vocabulary({
+    "air": ("pesawat", "udara"),
+    "bus": ("bis",),
+    "car": ("mobil",),
+    "motorcycle": ("motor", "sepeda motor"),
+    "boat": ("kapal", "speedboat", "perahu"),
+})
+DOCUMENT_STATUS = _vocabulary({
+    "valid": ("sah",),
+    "expired": ("kedaluwarsa", "kadaluarsa", "kadaluwarsa", "kedaluarsa"),
+    "not_found": ("tidak ditemukan", "not found"),
+    "issuer_unauthorized": ("penerbit tidak berwenang", "tidak berwenang", "issuer unauthorized"),
+    "mismatch": ("tidak cocok", "tidak sesuai"),
+    "none": ("tidak ada", "tanpa dokumen"),
+})
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a source. `kind` says how its text is parsed and checked (casedb.ingest.validate)."""
+
+    name: str
+    kind: str
+    required: bool
+    headers: tuple[str, ...]
+    example: str
+    description: dict[str, str]
+    vocabulary: dict[str, str] | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: dict[str, str]
+    fields: tuple[Field, ...]
+    # Columns the sender must not be asked for, but whose cells must never be kept: personal data
+    # that facilities' exports carry (names, addresses, phone numbers, full birth dates).
+    personal_headers: tuple[str, ...] = field(default=())
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    @property
+    def template_name(self) -> str:
+        return f"template_{self.name}_v{TEMPLATE_VERSION}.csv"
+
+
+PERSONAL_HEADERS = ("nama", "nama pasien", "nama lengkap", "alamat", "alamat domisili", "no hp", "nomor hp",
+                    "telepon", "no telepon", "email", "nama ibu kandung")
+
+_VALUES = {
+    "id": "Nilai yang diterima: {values}.",
+    "en": "Accepted values: {values}.",
+}
+
+
+def _values(shown: dict[str, str]) -> dict[str, str]:
+    """Dictionary text listing a vocabulary, e.g. "PCR (pcr), Antigen (antigen)"."""
+    values = ", ".join(f"{label} -> {value}" for label, value in shown.items())
+    return {lang: text.format(values=values) for lang, text in _VALUES.items()}
+
+
+def _describe(id_text: str, en_text: str, values: dict[str, str] | None = None) -> dict[str, str]:
+    if values is None:
+        return {"id": id_text, "en": en_text}
+    return {"id": f"{id_text} {values['id']}", "en": f"{en_text} {values['en']}"}
+
+
+_PERSON_FIELDS = (
+    Field("nik", "nik", True, ("NIK", "No NIK", "Nomor NIK", "NIK Pasien", "No KTP", "Nomor Induk Kependudukan"),
+          "1471011203850001",
+          _describe("Nomor Induk Kependudukan, 16 angka. Disamarkan (hash berkunci) saat dimuat; NIK tidak disimpan.",
+                    "National identity number, 16 digits. Pseudonymised (keyed hash) on loading; the NIK is not "
+                    "stored.")),
+    Field("sex", "vocabulary", False, ("Jenis Kelamin", "JK", "L/P", "Gender", "Sex"), "P",
+          _describe("Jenis kelamin.", "Sex.", _values({"L": "M", "P": "F"})), vocabulary=SEX),
+    Field("birth_year", "birth_year", False, ("Tahun Lahir", "Thn Lahir", "Tanggal Lahir", "Tgl Lahir", "Birth Year"),
+          "1985",
+          _describe("Tahun lahir (atau tanggal lahir; hanya tahunnya yang disimpan).",
+                    "Year of birth (or date of birth; only the year is kept).")),
+    Field("kelurahan", "kelurahan", False, ("Kode Kelurahan", "Kelurahan", "Kelurahan Domisili", "Kode Kel",
+                                            "Desa/Kelurahan"), "14.71.08.1010",
+          _describe("Kelurahan tempat tinggal di Pekanbaru: kode Kemendagri (14.71.xx.xxxx, boleh tanpa titik) atau "
+                    "nama. Kosong bila tinggal di luar kota.",
+                    "Home kelurahan in Pekanbaru: Kemendagri code (14.71.xx.xxxx, dots optional) or name. Empty when "
+                    "the person lives outside the city.")),
+    Field("home_region", "region", False, ("Kode Wilayah Domisili", "Kab/Kota Domisili", "Kode Kab/Kota"), "14.06",
+          _describe("Untuk yang tinggal di luar Pekanbaru: kode Kemendagri provinsi (xx) atau kabupaten/kota (xx.xx).",
+                    "For people living outside Pekanbaru: Kemendagri code of the province (xx) or regency (xx.xx).")),
+)
+
+TEST_RESULTS = Source(
+    "test_results",
+    {"id": "Hasil pemeriksaan", "en": "Test results"},
+    (
+        Field("source_ref", "text", True, ("No Sampel", "Nomor Sampel", "No Spesimen", "Nomor Spesimen",
+                                           "ID Pemeriksaan", "No Lab", "No Registrasi Lab"), "LAB-2021-000123",
+              _describe("Nomor unik pemeriksaan di sistem faskes. Mengirim ulang nomor yang sama tidak menambah data.",
+                        "The facility's own unique number for the test. Sending the same number again adds nothing."),
+              max_length=80),
+        Field("facility", "facility", True, ("Kode Faskes", "Kode Fasyankes", "Kode RS", "Kode Lab",
+                                             "Kode Faskes Pemeriksa"), "1471398",
+              _describe("Kode registrasi faskes pemeriksa, terdaftar di Dinkes.",
+                        "Registry code of the testing facility, registered with Dinkes.")),
+        *_PERSON_FIELDS,
+        Field("test_type", "vocabulary", True, ("Jenis Pemeriksaan", "Jenis Tes", "Metode Pemeriksaan", "Kode LOINC"), "PCR",
+              _describe("Jenis pemeriksaan SARS-CoV-2.", "Kind of SARS-CoV-2 test.",
+                        _values({"PCR / RT-PCR / TCM / 94500-6": "pcr",
+                                            "Antigen / Rapid Antigen / 94558-4 / 97097-0": "antigen",
+                                            "Antibodi / Rapid Test / IgG / IgM / 94762-2": "antibody"})),
+              vocabulary=TEST_TYPE),
+        Field("purpose", "vocabulary", False, ("Tujuan Pemeriksaan", "Tujuan", "Kriteria"), "Skrining",
+              _describe("Tujuan pemeriksaan; kosong berarti diagnostik.", "Purpose of the test; empty means diagnostic.",
+                        _values({"Diagnostik": "diagnostic", "Skrining": "screening",
+                                          "Perjalanan": "travel", "Pelacakan Kontak": "contact_tracing"})),
+              vocabulary=PURPOSE),
+        Field("specimen_at", "datetime", True, ("Tanggal Pengambilan Spesimen", "Tgl Pengambilan Spesimen",
+                                                "Tgl Ambil Sampel", "Tanggal Pengambilan Sampel", "Tgl Swab",
+                                                "Tanggal Swab"), "05/08/2021 08:15",
+              _describe("Waktu pengambilan spesimen, WIB: dd/mm/yyyy atau dd-mm-yyyy, jam opsional (HH:MM).",
+                        "When the specimen was taken, WIB: dd/mm/yyyy or dd-mm-yyyy, time optional (HH:MM).")),
+        Field("result_at", "datetime", True, ("Tanggal Hasil", "Tgl Hasil", "Tgl Keluar Hasil", "Waktu Hasil"),
+              "05/08/2021 20:40",
+              _describe("Waktu hasil keluar, WIB; tidak sebelum pengambilan spesimen.",
+                        "When the result came out, WIB; not before the specimen was taken.")),
+        Field("reported_at", "datetime", False, ("Tanggal Lapor", "Tgl Lapor", "Waktu Lapor", "Tgl Input"),
+              "06/08/2021 09:00",
+              _describe("Waktu hasil dilaporkan, WIB; kosong berarti saat dimuat.",
+                        "When the result was reported, WIB; empty means when it is loaded.")),
+        Field("result", "vocabulary", True, ("Hasil", "Hasil Pemeriksaan", "Hasil Tes", "Hasil Lab"), "Positif",
+              _describe("Hasil pemeriksaan. Reaktif/Non Reaktif (antibodi) berarti positif/negatif.",
+                        "Test result. Reaktif/Non Reaktif (antibody) mean positive/negative.",
+                        _values({"Positif / Reaktif / Terdeteksi": "positive",
+                                         "Negatif / Non Reaktif / Tidak Terdeteksi": "negative",
+                                         "Invalid": "invalid"})),
+              vocabulary=RESULT),
+    ),
+    PERSONAL_HEADERS,
+)
+
+FACILITY_REPORTS = Source(
+    "facility_reports",
+    {"id": "Laporan harian faskes", "en": "Facility daily reports"},
+    (
+        Field("facility", "facility", True, ("Kode Faskes", "Kode Fasyankes", "Kode RS", "Kode Lab"), "PKM-SAIL",
+              _describe("Kode registrasi faskes pelapor.", "Registry code of the reporting facility.")),
+        Field("report_day", "date", True, ("Tanggal Laporan", "Tgl Laporan", "Tanggal", "Hari Laporan"), "05/08/2021",
+              _describe("Hari (WIB) yang dilaporkan: dd/mm/yyyy.", "The day (WIB) the report covers: dd/mm/yyyy.")),
+        Field("submitted_at", "datetime", False, ("Waktu Kirim", "Tgl Kirim", "Tanggal Kirim", "Waktu Lapor"),
+              "06/08/2021 10:30",
+              _describe("Waktu laporan dikirim, WIB; kosong berarti saat dimuat.",
+                        "When the report was sent, WIB; empty means when it is loaded.")),
+        Field("tests_done", "count", True, ("Jumlah Pemeriksaan", "Jumlah Tes", "Jml Diperiksa", "Total Pemeriksaan"),
+              "125",
+              _describe("Jumlah pemeriksaan hari itu, bilangan bulat (1.234 boleh).",
+                        "Number of tests that day, a whole number (1.234 allowed).")),
+        Field("positives", "count", True, ("Jumlah Positif", "Jml Positif", "Positif", "Total Positif"), "7",
+              _describe("Jumlah hasil positif hari itu; tidak lebih dari jumlah pemeriksaan.",
+                        "Number of positive results that day; not more than the tests.")),
+    ),
+)
+
+MOVEMENTS = Source(
+    "movements",
+    {"id": "Catatan pos pemeriksaan", "en": "Checkpoint records"},
+    (
+        Field("source_ref", "text", True, ("No Catatan", "Nomor Catatan", "ID Catatan", "No Registrasi"), "SSK2-000981",
+              _describe("Nomor unik catatan di pos. Mengirim ulang nomor yang sama tidak menambah data.",
+                        "The checkpoint's own unique record number. Sending it again adds nothing."), max_length=80),
+        Field("entry_point", "entry_point", True, ("Kode Pos", "Kode Pos Pemeriksaan", "Pos", "Titik Masuk"), "SSK2",
+              _describe("Kode pos pemeriksaan (bandara, terminal, pelabuhan, pos perbatasan).",
+                        "Code of the checkpoint (airport, terminal, port, border post).")),
+        *_PERSON_FIELDS,
+        Field("direction", "vocabulary", True, ("Arah", "Kedatangan/Keberangkatan", "Masuk/Keluar"), "Masuk",
+              _describe("Masuk atau keluar kota.", "Entering or leaving the city.",
+                        _values({"Masuk / Datang": "in", "Keluar / Berangkat": "out"})),
+              vocabulary=DIRECTION),
+        Field("at", "datetime", True, ("Waktu", "Tanggal", "Waktu Pemeriksaan", "Tgl Periksa"), "05/08/2021 14:05",
+              _describe("Waktu pemeriksaan di pos, WIB.", "When the traveller was checked, WIB.")),
+        Field("region", "region", False, ("Asal/Tujuan", "Kode Asal/Tujuan", "Kode Wilayah Asal/Tujuan", "Asal", "Tujuan"),
+              "13.71",
+              _describe("Kode Kemendagri provinsi atau kabupaten/kota asal (masuk) atau tujuan (keluar).",
+                        "Kemendagri code of the province or regency of origin (in) or destination (out).")),
+        Field("mode", "vocabulary", True, ("Moda", "Moda Transportasi", "Kendaraan"), "Pesawat",
+              _describe("Moda perjalanan.", "Mode of travel.",
+                        _values({"Pesawat": "air", "Bus": "bus", "Mobil": "car", "Motor": "motorcycle",
+                                       "Kapal": "boat"})),
+              vocabulary=MODE),
+        Field("certificate_number", "text", False, ("Nomor Sertifikat", "No Sertifikat", "No Surat Keterangan",
+                                                    "Nomor Surat"), "SK/1471398/2021/000456",
+              _describe("Nomor surat keterangan kesehatan yang ditunjukkan; kosong bila tidak ada.",
+                        "Number of the health certificate shown; empty when none."), max_length=40),
+        Field("document_status", "vocabulary", False, ("Status Dokumen", "Status Sertifikat", "Hasil Verifikasi"),
+              "Valid",
+              _describe("Hasil verifikasi dokumen; kosong berarti tidak ada dokumen.",
+                        "Outcome of the document check; empty means no document.",
+                        _values({"Valid": "valid", "Kedaluwarsa": "expired",
+                                                  "Tidak Ditemukan": "not_found",
+                                                  "Penerbit Tidak Berwenang": "issuer_unauthorized",
+                                                  "Tidak Cocok": "mismatch", "Tidak Ada": "none"})),
+              vocabulary=DOCUMENT_STATUS),
+        Field("screening_result", "vocabulary", False, ("Hasil Skrining", "Hasil Tes di Pos", "Hasil Rapid di Pos"),
+              "Negatif",
+              _describe("Hasil tes di pos bila dites di tempat; kosong bila tidak.",
+                        "Result of an on-the-spot test, if one was done.",
+                        _values({"Positif": "positive", "Negatif": "negative", "Invalid": "invalid"})),
+              vocabulary=RESULT),
+    ),
+    PERSONAL_HEADERS,
+)
+
+SOURCES = {s.name: s for s in (TEST_RESULTS, FACILITY_REPORTS, MOVEMENTS)}

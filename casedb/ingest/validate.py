@@ -1,0 +1,206 @@
+"""Checking and typing a chunk of rows, column at a time (pandas), so that a million rows take
+seconds. Every problem of a row becomes a `Message` (key + parameters); a row with any problem is
+rejected whole and kept with all its reasons.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from casedb import schema
+from casedb.ingest.errors import Message
+from casedb.ingest.read import Chunk
+from casedb.ingest.sources import Source, normalise
+from casedb.wib import wib_day, wib_days, wib_to_utc
+
+# Nothing before 2020 is a SARS-CoV-2 record; clocks of senders may run a little ahead of ours.
+EARLIEST = datetime(2020, 1, 1)
+CLOCK_TOLERANCE = timedelta(minutes=10)
+_FAST_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S")
+_DATE_TIME = re.compile(
+    r"^(?:(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2}))"
+    r"(?:[ T](?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?)?$"
+)
+_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+_WHOLE_DECIMAL = re.compile(r"^\d+[.,]0+$")
+
+
+@dataclass(frozen=True)
+class Context:
+    """The registries a row is checked against, read once per batch."""
+
+    facilities: dict[str, int]
+    entry_points: dict[str, int]
+    kelurahan: dict[str, str]
+    centroids: dict[str, tuple[float, float]]
+    regions: frozenset[str]
+    now: datetime
+
+    @classmethod
+    def load(cls, conn: Connection, now: datetime) -> "Context":
+        f, e, r, x = schema.facilities, schema.entry_points, schema.regions, schema.external_regions
+        facilities = {normalise(code): id_ for id_, code in conn.execute(select(f.c.id, f.c.registry_code))}
+        entry_points = {normalise(code): id_ for id_, code in conn.execute(select(e.c.id, e.c.code))}
+        rows = conn.execute(select(r.c.code, r.c.name, r.c.centroid_lat, r.c.centroid_lon)
+                            .where(r.c.level == "kelurahan")).all()
+        names = pd.Series([normalise(row.name) for row in rows])
+        unique_names = set(names[~names.duplicated(keep=False)])
+        kelurahan: dict[str, str] = {}
+        for row in rows:
+            kelurahan[normalise(row.code)] = row.code
+            kelurahan[row.code.replace(".", "")] = row.code
+            if normalise(row.name) in unique_names:
+                kelurahan[normalise(row.name)] = row.code
+        centroids = {row.code: (row.centroid_lat, row.centroid_lon) for row in rows}
+        regions = frozenset(conn.execute(select(x.c.code)).scalars())
+        return cls(facilities, entry_points, kelurahan, centroids, regions, now)
+
+
+class Problems:
+    """Reasons per row position, collected column by column."""
+
+    def __init__(self) -> None:
+        self.by_row: dict[int, list[Message]] = {}
+
+    def add(self, mask: pd.Series, key: str, values: pd.Series | None = None, **params) -> None:
+        for position in mask[mask].index:
+            extra = {"value": values[position]} if values is not None else {}
+            self.by_row.setdefault(int(position), []).append(Message(key, {**params, **extra}))
+
+
+def _lookup(values: pd.Series, table: dict, key=normalise) -> pd.Series:
+    """Map each distinct value once: vocabularies and registries have few distinct values."""
+    distinct = {v: table.get(key(v)) for v in values.unique() if v != ""}
+    return values.map(distinct).astype(object)
+
+
+def parse_moments(text: pd.Series) -> pd.Series:
+    """WIB wall-clock text (dd/mm/yyyy or dd-mm-yyyy or yyyy-mm-dd, optional HH:MM[:SS] or HH.MM)
+    as naive datetimes; NaT where it is not a real date."""
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    todo = text != ""
+    for fmt in _FAST_FORMATS:
+        if not todo.any():
+            return parsed
+        attempt = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        parsed[attempt.dropna().index] = attempt.dropna()
+        todo &= parsed.isna()
+    if todo.any():
+        parts = text[todo].str.extract(_DATE_TIME)
+        day = parts["d"].fillna(parts["d2"])
+        month = parts["m"].fillna(parts["m2"])
+        year = parts["y"].fillna(parts["y2"])
+        frame = pd.DataFrame({"year": year, "month": month, "day": day, "hour": parts["H"].fillna("0"),
+                              "minute": parts["M"].fillna("0"), "second": parts["S"].fillna("0")}).astype(float)
+        parsed[todo] = pd.to_datetime(frame, errors="coerce")
+    return parsed
+
+
+def parse_count(text: pd.Series) -> pd.Series:
+    """Whole numbers as facilities write them: 1234, 1.234 (Indonesian thousands), 12,0 or 12.00."""
+    cleaned = text.str.replace(" ", "", regex=False)
+    thousands = cleaned.str.fullmatch(_THOUSANDS.pattern)
+    cleaned = cleaned.where(~thousands, cleaned.str.replace(".", "", regex=False))
+    whole = cleaned.str.fullmatch(_WHOLE_DECIMAL.pattern)
+    cleaned = cleaned.where(~whole, cleaned.str.replace(r"[.,]0+$", "", regex=True))
+    return pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"\d{1,9}")), errors="coerce").astype("Int64")
+
+
+def validate(chunk: Chunk, source: Source, labels: dict[str, str], ctx: Context) -> tuple[pd.DataFrame, Problems]:
+    """Typed values of every field (index = chunk positions), and the problems found."""
+    text = chunk.fields
+    problems = Problems()
+    problems.add(text["_spill"], "ingest.reject.extra_fields")
+    out = pd.DataFrame(index=text.index)
+    for f in source.fields:
+        label = labels.get(f.name, f.headers[0])
+        values = text[f.name] if f.name in text else pd.Series("", index=text.index)
+        blank = values == ""
+        if f.required:
+            problems.add(blank, "ingest.reject.required", field=label)
+        present = ~blank
+        if f.kind == "nik":
+            cleaned = values.str.replace(r"[\s']", "", regex=True)
+            problems.add(present & ~cleaned.str.fullmatch(r"\d{16}"), "ingest.reject.bad_nik", field=label)
+            out[f.name] = cleaned
+        elif f.kind == "text":
+            if f.max_length:
+                problems.add(values.str.len() > f.max_length, "ingest.reject.too_long", field=label,
+                             max=f.max_length)
+            out[f.name] = values.where(present, None)
+        elif f.kind == "vocabulary":
+            mapped = _lookup(values, f.vocabulary)
+            problems.add(present & mapped.isna(), "ingest.reject.unknown_value", values, field=label)
+            out[f.name] = mapped
+        elif f.kind in ("facility", "entry_point", "kelurahan", "region"):
+            table = {"facility": ctx.facilities, "entry_point": ctx.entry_points, "kelurahan": ctx.kelurahan,
+                     "region": {normalise(c): c for c in ctx.regions}}[f.kind]
+            mapped = _lookup(values, table)
+            problems.add(present & mapped.isna(), f"ingest.reject.unknown_{f.kind}", values, field=label)
+            out[f.name] = mapped
+        elif f.kind in ("datetime", "date"):
+            moments = parse_moments(values)
+            bad = present & moments.isna()
+            problems.add(bad, "ingest.reject.bad_date", values, field=label)
+            if f.kind == "datetime":
+                moments = wib_to_utc(moments)
+                early, late = wib_to_utc(EARLIEST), ctx.now + CLOCK_TOLERANCE
+            else:
+                moments = moments.dt.normalize()
+                early, late = EARLIEST, pd.Timestamp(wib_day(ctx.now))
+            problems.add(moments < early, "ingest.reject.date_too_early", values, field=label)
+            problems.add(moments > late, "ingest.reject.date_in_future", values, field=label)
+            out[f.name] = moments
+        elif f.kind == "count":
+            counts = parse_count(values)
+            problems.add(present & counts.isna(), "ingest.reject.bad_count", values, field=label)
+            out[f.name] = counts
+        elif f.kind == "birth_year":
+            years = pd.to_numeric(values.where(values.str.fullmatch(r"\d{4}")), errors="coerce")
+            dates = parse_moments(values.where(years.isna() & present, ""))
+            years = years.fillna(dates.dt.year).astype("Int64")
+            problems.add(present & (years.isna() | (years < 1900) | (years > ctx.now.year)),
+                         "ingest.reject.bad_birth_year", values, field=label)
+            out[f.name] = years
+    _CROSS_CHECKS[source.name](out, labels, ctx, problems)
+    return out, problems
+
+
+def _check_test_results(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    out["purpose"] = out["purpose"].fillna("diagnostic")
+    out["reported_at"] = out["reported_at"].fillna(pd.Timestamp(ctx.now))
+    problems.add(out["specimen_at"] > out["result_at"], "ingest.reject.result_before_specimen",
+                 specimen=labels.get("specimen_at", "specimen_at"), result=labels.get("result_at", "result_at"))
+    problems.add(out["result_at"] > out["reported_at"], "ingest.reject.reported_before_result",
+                 result=labels.get("result_at", "result_at"), reported=labels.get("reported_at", "reported_at"))
+
+
+def _check_facility_reports(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    out["submitted_at"] = out["submitted_at"].fillna(pd.Timestamp(ctx.now))
+    problems.add(out["positives"] > out["tests_done"], "ingest.reject.positives_exceed_tests",
+                 positives=labels.get("positives", "positives"), tests=labels.get("tests_done", "tests_done"))
+    problems.add(wib_days(out["submitted_at"]) < out["report_day"], "ingest.reject.submitted_before_day",
+                 submitted=labels.get("submitted_at", "submitted_at"), day=labels.get("report_day", "report_day"))
+
+
+def _check_movements(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    no_document = out["certificate_number"].isna()
+    problems.add(out["document_status"].isna() & ~no_document, "ingest.reject.required",
+                 field=labels.get("document_status", "document_status"))
+    out["document_status"] = out["document_status"].fillna("none")
+
+
+_CROSS_CHECKS = {
+    "test_results": _check_test_results,
+    "facility_reports": _check_facility_reports,
+    "movements": _check_movements,
+}
+
+
+def as_date(value) -> date:
+    return pd.Timestamp(value).date()
