@@ -261,9 +261,18 @@ def sidebar_open(page: Page) -> None:
 
 
 def screenshot(page: Page, *parts: str) -> Path:
+    """The whole page: Streamlit scrolls inside its main area, not the document, so the window is
+    made as tall as the content for the shot and given its size back afterwards."""
     path = SCREENSHOTS / ("-".join(parts) + ".png")
     path.parent.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(500)  # charts redraw at the new size
     page.screenshot(path=str(path), full_page=True)
+    if height > size["height"]:
+        page.set_viewport_size(size)
     return path
 
 
