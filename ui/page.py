@@ -42,6 +42,7 @@ PAGES = (
     PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:", "verifikasi",
              ("checkpoint",)),
     PageSpec("audit", "pages/audit.py", ":material/history:", "audit", ("admin",)),
+    PageSpec("upload", "pages/upload.py", ":material/upload_file:", "unggah", ("health", "admin")),
 )
 _BY_KEY = {page.key: page for page in PAGES}
 
