@@ -11,14 +11,15 @@ import io
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Table
 from sqlalchemy.engine import Connection
 
 from casedb.schema import metadata
 
 SQLITE_CHUNK_ROWS = 50_000
-COPY_CHUNK_ROWS = 500_000
-_COPY_NULL = r"\N"
+COPY_CHUNK_ROWS = 1_000_000
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -39,27 +40,29 @@ def insert_frame(conn: Connection, table: Table | str, frame: pd.DataFrame) -> i
 
 
 def _copy(conn: Connection, table: Table, columns: list, frame: pd.DataFrame) -> None:
+    """COPY in CSV written by Arrow (much faster than pandas for millions of rows): strings are
+    always quoted, so an unquoted empty field is NULL and "" is an empty string."""
     names = ", ".join(c.name for c in columns)
-    sql = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv, NULL '{_COPY_NULL}')"
+    sql = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)"
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     cursor = conn.connection.cursor()
     try:
         for start in range(0, len(frame), COPY_CHUNK_ROWS):
             chunk = frame.iloc[start:start + COPY_CHUNK_ROWS]
-            converted = pd.DataFrame({c.name: _for_copy(c, chunk[c.name]) for c in columns})
-            buffer = io.StringIO()
-            converted.to_csv(buffer, header=False, index=False, na_rep=_COPY_NULL)
+            arrow = pa.table({c.name: _for_copy(c, chunk[c.name]) for c in columns})
+            buffer = io.BytesIO()
+            pacsv.write_csv(arrow, buffer, write_options=options)
             buffer.seek(0)
             cursor.copy_expert(sql, buffer)
     finally:
         cursor.close()
 
 
-def _for_copy(column, values: pd.Series) -> pd.Series:
+def _for_copy(column, values: pd.Series) -> pa.Array:
     if isinstance(column.type, Date):
-        return _dates_as_text(values)
-    if isinstance(column.type, Integer) and values.isna().any():
-        return values.astype("Int64")
-    return values
+        days = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
+        return pa.array(days, mask=values.isna().to_numpy())
+    return pa.array(values, from_pandas=True)
 
 
 def _executemany(conn: Connection, table: Table, columns: list, frame: pd.DataFrame) -> None:

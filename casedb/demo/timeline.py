@@ -5,7 +5,7 @@ Moments are numpy datetime64[s] arrays of naive UTC; days are indexes 0..n-1 int
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 
@@ -148,10 +148,3 @@ def spread(rng: np.random.Generator, total: int, weights: np.ndarray, at_least_l
         counts[int(np.argmax(counts[:-1]))] -= shortfall
     return counts
 
-
-def as_datetime(value: date | datetime) -> datetime:
-    return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
-
-
-def days_between(a: date, b: date) -> int:
-    return (b - a) // timedelta(days=1)

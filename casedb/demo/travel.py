@@ -130,15 +130,16 @@ def document_status(movements: pd.DataFrame, certificates: pd.DataFrame, authori
     register (`not_found`); someone else's certificate (`mismatch`); an issuer without authorisation
     (`issuer_unauthorized`); past its validity or revoked (`expired`); otherwise `valid`."""
     by_number = certificates.assign(authorised=authorised).set_index("number")
-    numbers = movements["certificate_number"].to_numpy()
-    found = by_number.reindex(numbers)
-    at = movements["at"].to_numpy()
+    status = np.full(len(movements), "none", dtype=object)
+    presented = np.flatnonzero(movements["certificate_number"].notna().to_numpy())
+    found = by_number.reindex(movements["certificate_number"].to_numpy()[presented])
+    at = movements["at"].to_numpy()[presented]
     expired = (at > found["valid_until"].to_numpy()) | (found["revoked_at"].to_numpy() <= at)
-    return np.select(
-        [pd.isna(numbers), found["person"].isna().to_numpy(),
-         found["person"].to_numpy() != movements["person"].to_numpy(),
+    status[presented] = np.select(
+        [found["person"].isna().to_numpy(), found["person"].to_numpy() != movements["person"].to_numpy()[presented],
          ~found["authorised"].fillna(False).to_numpy(dtype=bool), expired],
-        ["none", "not_found", "mismatch", "issuer_unauthorized", "expired"], "valid")
+        ["not_found", "mismatch", "issuer_unauthorized", "expired"], "valid")
+    return status
 
 
 def certificate_validity(test_type: np.ndarray) -> np.ndarray:
