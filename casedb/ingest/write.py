@@ -79,7 +79,10 @@ class ChunkWriter:
         inserted = self.conn.execute(text(
             f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage.name} WHERE true ON CONFLICT DO NOTHING"
         )).rowcount
-        self.conn.execute(text(f"DELETE FROM {stage.name}"))
+        # TRUNCATE on PostgreSQL: deleted rows of a temporary table are never vacuumed, and every
+        # later chunk would scan them again.
+        emptying = "TRUNCATE" if self.conn.dialect.name == "postgresql" else "DELETE FROM"
+        self.conn.execute(text(f"{emptying} {stage.name}"))
         return inserted
 
     def _extend(self, first: date, last: date) -> None:
