@@ -1,6 +1,7 @@
 """Overview: headline tiles for a WIB day, the epidemic curve and weekly incidence by kecamatan."""
 import streamlit as st
 
+import queries
 from casedb import settings
 from casedb.wib import today_wib
 from ui import charts, figures, live, tables, tiles
@@ -20,7 +21,8 @@ day = st.date_input(t("overview.day"), value=figures.default_day(span, today_wib
                     key="overview_day")
 incomplete_days = settings.get("INCOMPLETE_DAYS")
 thresholds = settings.get("ZONE_THRESHOLDS")
-overview = figures.overview(live.query, day, span, incomplete_days, thresholds)
+suppressed = role in queries.SUPPRESSED_ROLES
+overview = figures.overview(live.query, day, span, incomplete_days, thresholds, suppressed)
 
 st.subheader(t("overview.headline", date=format_date(day)))
 tiles.tile_row(overview.tiles[:4])  # cases
@@ -29,6 +31,8 @@ tiles.tile_row(overview.tiles[7:])  # positivity by type
 
 st.subheader(t("overview.curve"))
 st.plotly_chart(charts.epidemic_curve(overview.curve, incomplete_days), width="stretch")
+if suppressed:
+    st.caption(t("chart.suppressed_note"))
 
 st.subheader(t("overview.kecamatan", start=format_date(figures.window(day)[0]), end=format_date(day)))
-tables.kecamatan_zones(overview.kecamatan, thresholds, suppressed=role == "press")
+tables.kecamatan_zones(overview.kecamatan, thresholds, suppressed=suppressed)

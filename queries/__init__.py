@@ -11,11 +11,13 @@ check. Privacy is enforced here too, for the same reason:
 
 - Only `health` may receive a column named `person_key`, `contact_person_key`, `approx_lat` or
   `approx_lon` (a person or a case's location); for any other role such a result is refused.
-- For `press`, counts are suppressed (see `suppress`): `-- suppress: col1, col2` names the count
-  columns (default, when absent: every column holding whole numbers; `none` for no suppression),
-  `-- suppress_by: key1, key2` splits them into groups that each add up to a total the reader can
-  see (default: the whole column is one group), and `-- suppress_rows: col1, col2` says that those
-  columns add up to a row total the reader can see.
+- For `press`, every count is suppressed (see `suppress`), city-wide ones included: `-- suppress:
+  col1, col2` names the count columns (default, when absent: every column holding whole numbers;
+  `none` for a query that returns no counts, which the runner checks: a whole-number column under
+  `none` is refused for press), `-- suppress_by: key1, key2` splits them into groups that each add
+  up to a total the reader can see (default: the whole column is one group; naming every key makes
+  each cell a group of its own, for counts that nothing shown adds up), and `-- suppress_rows: col1,
+  col2` says that those columns add up to a row total the reader can see.
 
 `-- cache: none` turns the result cache off for a query whose table does not bump the data version
 (the audit log). Parameters are `:named` and always bound, never formatted into the SQL. A file
@@ -208,6 +210,8 @@ def run(name: str, role: str | None, /, engine: Engine | None = None, **params: 
 
 
 PERSONAL_COLUMNS = frozenset({"person_key", "contact_person_key", "approx_lat", "approx_lon"})
+# Roles whose figures leave the health office: they receive counts suppressed.
+SUPPRESSED_ROLES = frozenset({"press"})
 SMALL_COUNT = "<5"
 COMPLEMENT = "x"
 
@@ -215,8 +219,11 @@ COMPLEMENT = "x"
 def _for_role(query: NamedQuery, role: str, frame: pd.DataFrame) -> pd.DataFrame:
     if role != "health" and PERSONAL_COLUMNS & set(frame.columns):
         raise QueryNotAllowed(query.name, role)
-    if role != "press":
+    if role not in SUPPRESSED_ROLES:
         return frame
+    if query.suppress == () and _whole_number_columns(frame):
+        # Declared to return no counts, yet it does: refuse rather than let a count through.
+        raise QueryNotAllowed(query.name, role)
     columns = query.suppress if query.suppress is not None else _whole_number_columns(frame)
     return suppress(frame, columns, query.suppress_by, query.suppress_rows)
 

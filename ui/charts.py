@@ -4,37 +4,54 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ui.figures import is_hidden
 from ui.i18n import format_date, format_month, language, t
 
 CASE_COLOUR = "#c0392b"
 AVERAGE_COLOUR = "#1f2d3d"
 INCOMPLETE_COLOUR = "rgba(127, 127, 127, 0.18)"
+SUPPRESSED_COLOUR = "#7f8c8d"
 
 
 def epidemic_curve(curve: pd.DataFrame, incomplete_days: int) -> go.Figure:
     """Daily new cases as bars, the 7-day average as a line, and the last incomplete days shaded
-    with their own legend entry (results for them are still arriving)."""
-    complete = curve[~curve["incomplete"]]
-    incomplete = curve[curve["incomplete"]]
-    hover_days = [format_date(d) for d in curve["day"]]
+    with their own legend entry (results for them are still arriving).
+
+    For press, days whose count is suppressed ("<5", or "x" for a complementary cell) get no bar:
+    a bar of any height would show a number. They are marked instead by a neutral grey marker on
+    the baseline, with their own legend entry and "<5"/"x" on hover, and the 7-day average (already
+    undefined over a week holding such a day) leaves a gap. We chose this over an average-only
+    chart for press because the bars of the days that can be shown stay as they are for everyone."""
+    hidden = curve["new_cases"].map(is_hidden)
+    complete = curve[~curve["incomplete"] & ~hidden]
+    incomplete = curve[curve["incomplete"] & ~hidden]
     figure = go.Figure()
     figure.add_bar(
         x=complete["day"], y=complete["new_cases"], name=t("chart.new_cases"), marker_color=CASE_COLOUR,
-        customdata=hover_days[: len(complete)], hovertemplate="%{customdata}: %{y}<extra></extra>",
+        customdata=_hover_days(complete), hovertemplate="%{customdata}: %{y}<extra></extra>",
     )
-    if len(incomplete):
+    if curve["incomplete"].any():
         figure.add_bar(
             x=incomplete["day"], y=incomplete["new_cases"],
             name=t("chart.incomplete", days=incomplete_days),
             marker=dict(color="rgba(192, 57, 43, 0.35)", pattern_shape="/"),
-            customdata=hover_days[len(complete):], hovertemplate="%{customdata}: %{y}<extra></extra>",
+            customdata=_hover_days(incomplete), hovertemplate="%{customdata}: %{y}<extra></extra>",
         )
         half_day = pd.Timedelta(hours=12)
-        figure.add_vrect(x0=incomplete["day"].min() - half_day, x1=incomplete["day"].max() + half_day,
+        last_days = curve.loc[curve["incomplete"], "day"]
+        figure.add_vrect(x0=last_days.min() - half_day, x1=last_days.max() + half_day,
                          fillcolor=INCOMPLETE_COLOUR, line_width=0, layer="below")
+    if hidden.any():
+        suppressed = curve[hidden]
+        figure.add_scatter(
+            x=suppressed["day"], y=[0] * len(suppressed), name=t("chart.suppressed"), mode="markers",
+            marker=dict(color=SUPPRESSED_COLOUR, symbol="line-ns-open", size=10, line_width=2),
+            customdata=list(zip(_hover_days(suppressed), suppressed["new_cases"])),
+            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
+        )
     figure.add_scatter(
         x=curve["day"], y=curve["average_7d"], name=t("chart.average_7d"), mode="lines",
-        line=dict(color=AVERAGE_COLOUR, width=2), customdata=hover_days,
+        line=dict(color=AVERAGE_COLOUR, width=2), customdata=_hover_days(curve),
         hovertemplate="%{customdata}: %{y:.1f}<extra></extra>",
     )
     figure.update_layout(
@@ -44,6 +61,10 @@ def epidemic_curve(curve: pd.DataFrame, incomplete_days: int) -> go.Figure:
         xaxis=_day_ticks(curve["day"]), yaxis_rangemode="tozero",
     )
     return figure
+
+
+def _hover_days(frame: pd.DataFrame) -> list[str]:
+    return [format_date(d) for d in frame["day"]]
 
 
 def _day_ticks(days: pd.Series) -> dict:
