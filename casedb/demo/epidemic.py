@@ -123,6 +123,8 @@ def contacts(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, person
     others = pd.DataFrame({"index_case": index_case, "person": anyone})
     others = others[others["person"].to_numpy() != cases["person"].to_numpy()[others["index_case"].to_numpy()]]
     others = others.drop_duplicates(["index_case", "person"])
+    already = others.merge(became[["index_case", "person"]], on=["index_case", "person"], how="left", indicator=True)
+    others = others[(already["_merge"] == "left_only").to_numpy()]
     n = len(others)
     listed = confirmed[others["index_case"].to_numpy()] + to_moments(np.minimum(rng.exponential(10, n), 72) + 0.2)
     traced = np.where(rng.random(n) < 0.88, listed + to_moments(rng.lognormal(np.log(20), 0.9, n)), np.datetime64("NaT"))

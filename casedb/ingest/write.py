@@ -76,8 +76,12 @@ class ChunkWriter:
         insert_frame(self.conn, stage, frame[list(stage.c.keys())])
         columns = ", ".join(stage.c.keys())
         # WHERE true: SQLite needs it to tell ON CONFLICT from a join constraint after INSERT ... SELECT.
+        # In key order: person keys are random hashes, and inserting them sorted walks their indexes
+        # once per chunk instead of jumping about them.
+        order = " ORDER BY person_key" if "person_key" in stage.c else ""
         inserted = self.conn.execute(text(
-            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage.name} WHERE true ON CONFLICT DO NOTHING"
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage.name} WHERE true{order} "
+            "ON CONFLICT DO NOTHING"
         )).rowcount
         # TRUNCATE on PostgreSQL: deleted rows of a temporary table are never vacuumed, and every
         # later chunk would scan them again.
