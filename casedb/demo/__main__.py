@@ -1,15 +1,20 @@
 """Build the demo city from the shell:
-`python -m casedb.demo --scale small|demo|city --seed N [--database-url URL] [--end ISO]`."""
+`python -m casedb.demo --scale small|demo|city --seed N [--database-url URL] [--end ISO]`, or
+`python -m casedb.demo --if-absent` to build the embedded demo database only when it is missing
+(what `make run` does; nothing happens when DATABASE_URL points elsewhere)."""
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Callable, Iterator
 
 from tqdm import tqdm
 
-from casedb.demo import DEFAULT_SEED, SCALES, build
+from casedb import settings
+from casedb.demo import DEFAULT_SEED, SCALES, build, default_database
 from casedb.engine import get_engine
 from casedb.migrate import upgrade
 
@@ -21,22 +26,51 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--database-url", default=None, help="default: the configured DATABASE_URL")
     parser.add_argument("--end", type=datetime.fromisoformat, default=None,
                         help="naive-UTC moment the history ends at, e.g. 2026-11-27T09:30 (default: now)")
+    parser.add_argument("--if-absent", action="store_true",
+                        help="build the embedded demo database (at the default scale) only if it is missing")
     args = parser.parse_args(argv)
 
+    if args.if_absent:
+        return _build_default_if_absent(args.scale)
     engine = get_engine(args.database_url)
     upgrade(engine)
     started = time.perf_counter()
-    with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}") as bar:
-        def progress(fraction: float, message: str) -> None:
-            bar.set_description(message)
-            bar.update(round(fraction * 100) - bar.n)
-
+    with _progress_bar() as progress:
         counts = build(engine, args.scale, args.seed, args.end, progress)
     elapsed = time.perf_counter() - started
     width = max(len(t) for t in counts)
     for table, count in counts.items():
         print(f"{table:<{width}}  {count:>12,}")
     print(f"{args.scale} city built in {elapsed:.1f} s on {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[float, str], None]]:
+    with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}") as bar:
+        def progress(fraction: float, message: str) -> None:
+            bar.set_description(message)
+            bar.update(round(fraction * 100) - bar.n)
+
+        yield progress
+
+
+def _build_default_if_absent(scale: str) -> int:
+    try:
+        url = settings.database_url()
+    except settings.SettingsError as error:
+        print(f"cannot read the settings: {error}", file=sys.stderr)
+        return 2
+    if not settings.is_demo_url(url):
+        print("DATABASE_URL names another database: no demo city to build")
+        return 0
+    if default_database.is_built():
+        print(f"demo database ready at {settings.DEMO_DATABASE_PATH}")
+        return 0
+    started = time.perf_counter()
+    with _progress_bar() as progress:
+        default_database.ensure(progress, scale)
+    print(f"demo database built in {time.perf_counter() - started:.1f} s at {settings.DEMO_DATABASE_PATH}")
     return 0
 
 
