@@ -80,17 +80,23 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def _page_in_new_context(browser: Browser, viewport: dict) -> Page:
+    """A page with no cookies and no session, as a reader in Pekanbaru opens it."""
+    context = browser.new_context(viewport=viewport, locale="id-ID", timezone_id="Asia/Jakarta")
+    context.set_default_timeout(harness.PAGE_TIMEOUT_MS)
+    page = context.new_page()
+    harness.record_navigation(page)
+    return page
+
+
 @pytest.fixture
 def new_page(browser) -> Iterator[Callable[..., Page]]:
     """A page in a fresh browser context (no cookies, no session): desktop size unless told."""
     contexts = []
 
     def make(viewport: dict = harness.DESKTOP) -> Page:
-        context = browser.new_context(viewport=viewport, locale="id-ID", timezone_id="Asia/Jakarta")
-        context.set_default_timeout(harness.PAGE_TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        harness.record_navigation(page)
+        page = _page_in_new_context(browser, viewport)
+        contexts.append(page.context)
         return page
 
     yield make
@@ -101,3 +107,21 @@ def new_page(browser) -> Iterator[Callable[..., Page]]:
 @pytest.fixture(scope="session")
 def catalogs() -> harness.Catalogs:
     return harness.Catalogs.load()
+
+
+@pytest.fixture(scope="session")
+def signed_in(server, browser, accounts) -> Iterator[Callable[[str], Page]]:
+    """One signed-in desktop page per role, kept for the session: tests that only read pages share
+    it, and each sets the language it needs first. Tests that change a page's state use new_page."""
+    pages: dict[str, Page] = {}
+
+    def page_of(role: str) -> Page:
+        if role not in pages:
+            page = _page_in_new_context(browser, harness.DESKTOP)
+            harness.log_in(page, server, accounts[role])
+            pages[role] = page
+        return pages[role]
+
+    yield page_of
+    for page in pages.values():
+        page.context.close()

@@ -173,6 +173,20 @@ def wait_until_idle(page: Page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
         }""", timeout=timeout_ms, polling=100)
 
 
+@contextmanager
+def rerun(page: Page) -> Iterator[None]:
+    """Around a user action that reruns the script: afterwards, wait for that run to start on the
+    server and to be drawn, however slow the machine (a quiet page alone can be the old page)."""
+    before = _RUNS.get(page, 0)
+    yield
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+    while _RUNS.get(page, 0) == before:
+        if time.monotonic() > deadline:
+            raise AssertionError("the action started no script run")
+        page.wait_for_timeout(50)
+    wait_until_idle(page)
+
+
 def open_app(page: Page, server: Server, path: str = "") -> None:
     page.goto(f"{server.url}/{path.lstrip('/')}")
     wait_until_idle(page)
@@ -209,6 +223,8 @@ def record_navigation(page: Page) -> None:
 
 
 _NAVIGATION: dict[Page, list[NavPage]] = {}
+# Full script runs the server started for a page (each begins with a new_session message).
+_RUNS: dict[Page, int] = {}
 
 
 def _record_frame(page: Page, payload: bytes | str) -> None:
@@ -219,7 +235,9 @@ def _record_frame(page: Page, payload: bytes | str) -> None:
         message.ParseFromString(payload)
     except DecodeError:
         return
-    if message.WhichOneof("type") == "navigation":
+    if message.WhichOneof("type") == "new_session":
+        _RUNS[page] = _RUNS.get(page, 0) + 1
+    elif message.WhichOneof("type") == "navigation":
         _NAVIGATION[page] = [NavPage(p.page_name, p.url_pathname, p.is_default)
                              for p in message.navigation.app_pages]
 
@@ -242,10 +260,11 @@ def nav_link(page: Page, target: NavPage):
 def go_to(page: Page, target: NavPage) -> None:
     """Open a page from the sidebar, as a user does: by clicking its link (the session stays).
     A role with a single page has no link to it: that page is open after signing in."""
-    if len(nav_pages(page)) == 1 and target.is_default:
+    if current_path(page) == target.path:
         return
     sidebar_open(page)
-    nav_link(page, target).click()
+    with rerun(page):
+        nav_link(page, target).click()
     expected = rf"/({re.escape(target.path)})?" if target.is_default else rf"/{re.escape(target.path)}"
     page.wait_for_url(re.compile(expected + r"(\?.*)?$"), timeout=PAGE_TIMEOUT_MS)
     wait_until_idle(page)
@@ -310,9 +329,9 @@ def sign_in(page: Page, account: Account) -> None:
     form = login_form(page)
     form.locator('input[type="text"]').first.fill(account.username)
     form.locator('input[type="password"]').fill(account.password)
-    form.locator('[data-testid="stFormSubmitButton"] button').click()
+    with rerun(page):
+        form.locator('[data-testid="stFormSubmitButton"] button').click()
     page.locator('input[type="password"]').wait_for(state="detached")
-    wait_until_idle(page)
 
 
 def login_form(page: Page):
@@ -333,15 +352,17 @@ def switch_language(page: Page, lang: str) -> None:
     name = re.compile(rf"^\s*({re.escape(LANGUAGE_NAMES[lang])}|{lang})\s*$", re.IGNORECASE)
     radio = sidebar.locator('[data-testid="stRadio"] label').filter(has_text=name)
     button = sidebar.get_by_role("button", name=name)
-    if radio.count():
-        radio.first.click()
-    elif button.count():
-        button.first.click()
-    else:
-        sidebar.locator('[data-testid="stSelectbox"]').filter(
-            has_text=re.compile("|".join(LANGUAGE_NAMES.values()))).first.click()
-        page.get_by_role("option", name=name).click()
-    wait_until_idle(page)
+    if radio.count() and radio.first.locator("input").is_checked():
+        return
+    with rerun(page):
+        if radio.count():
+            radio.first.click()
+        elif button.count():
+            button.first.click()
+        else:
+            sidebar.locator('[data-testid="stSelectbox"]').filter(
+                has_text=re.compile("|".join(LANGUAGE_NAMES.values()))).first.click()
+            page.get_by_role("option", name=name).click()
 
 
 # ------------------------------------------------------------------------------------ page checks
@@ -442,3 +463,9 @@ def tab_to(page: Page, selector: str) -> str:
         seen.append(page.evaluate("""() => { const e = document.activeElement;
             return e ? `${e.tagName.toLowerCase()}[${e.getAttribute('aria-label') || e.innerText?.slice(0, 30) || ''}]` : '-'; }"""))
     raise AssertionError(f"{MAX_TABS} Tab presses never reached {selector}; the focus went: {seen}")
+
+
+def page_not_found_dialog(page: Page) -> str | None:
+    """The text of Streamlit's "Page not found" dialog when it is open (it makes the page inert)."""
+    dialog = page.locator('[role="dialog"]').filter(has_text=re.compile("page not found", re.IGNORECASE))
+    return dialog.first.inner_text() if dialog.count() and dialog.first.is_visible() else None

@@ -29,9 +29,9 @@ def _axe_problems(page) -> list[str]:
 
 
 @pytest.mark.parametrize("role", harness.ROLES)
-def test_no_critical_or_serious_axe_violation_on_any_page(server, new_page, accounts, role):
-    page = new_page()
-    harness.log_in(page, server, accounts[role])
+def test_no_critical_or_serious_axe_violation_on_any_page(signed_in, role):
+    page = signed_in(role)
+    harness.switch_language(page, "id")
     problems = []
     for target in harness.nav_pages(page):
         harness.go_to(page, target)

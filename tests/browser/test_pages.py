@@ -14,9 +14,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("lang", harness.LANGUAGES)
 @pytest.mark.parametrize("role", harness.ROLES)
-def test_every_page_of_the_role_renders(server, new_page, accounts, catalogs, role, lang):
-    page = new_page()
-    harness.log_in(page, server, accounts[role])
+def test_every_page_of_the_role_renders(signed_in, catalogs, role, lang):
+    page = signed_in(role)
     harness.switch_language(page, lang)
     pages = harness.nav_pages(page)
     declared = {path for path, roles in harness.declared_pages().items() if role in roles}
