@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): each prints figures with a baseline measured in the same run."""
