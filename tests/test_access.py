@@ -25,6 +25,7 @@ EXPECTED = {
     "overview": {"mayor", "health", "press", "admin"},
     "certificate_check": {"checkpoint"},
     "audit": {"admin"},
+    "upload": {"health", "admin"},
 }
 SQL_ATTACKS = (
     "' OR '1'='1",
@@ -170,6 +171,31 @@ def test_sign_in_through_the_form_and_sign_out(city):
     assert [x.value for x in at.main.title][:1] == [t("page.overview")]
     at.sidebar.button(key="auth_sign_out").click().run()
     assert shows_login(at) and any(i.value == t("auth.signed_out") for i in at.info)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_signing_in_at_the_root_lands_on_the_role_s_first_page(city, role):
+    at = open_page("dashboard.py")
+    assert [x.value for x in at.main.title] == [t("app.title")] and shows_login(at)
+    _sign_in_through_the_form(at, f"t-{role}", PASSWORD)
+    first = next(spec for spec in page.PAGES if role in spec.roles)
+    assert not at.exception, [e.value for e in at.exception]
+    assert [x.value for x in at.main.title][:1] == [t(f"page.{first.key}")]
+    assert not refusal(at, role)
+
+
+@pytest.mark.parametrize("role", ("health", "checkpoint"))
+def test_a_deep_link_signs_in_to_the_page_asked_for_or_its_refusal(city, role):
+    spec = next(s for s in page.PAGES if s.key == "upload")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["lang"] = "id"
+    at.switch_page(spec.path).run()
+    assert shows_login(at) and not shows_figures(at)
+    assert [x.value for x in at.main.title] == [t("page.upload")]
+    _sign_in_through_the_form(at, f"t-{role}", PASSWORD)
+    assert not at.exception, [e.value for e in at.exception]
+    assert [x.value for x in at.main.title][:1] == [t("page.upload")]
+    assert refusal(at, role) == (role not in spec.roles)
 
 
 def test_brute_force_through_the_form_hits_the_lockout(city, monkeypatch):

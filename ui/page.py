@@ -1,18 +1,25 @@
 """Navigation by role, the shared sidebar, and the guard every page starts with.
 
-`dashboard.py` calls `shell()` and then runs the page the user chose among those their role may
-see. A page opened by a deep link on a fresh server can run without dashboard.py, so every page
-starts with `begin(page_key)`, which runs the shell itself when dashboard.py did not, and refuses
-clearly when the role may not see the page.
+`dashboard.py` calls `shell()` and then runs the page the address asks for. Every page is
+registered with st.navigation for everyone, so that any page's address reaches that page's own
+guard; only the role's pages are visible, and the sidebar links list only those. A page opened by a
+deep link on a fresh server can run without dashboard.py, so every page starts with
+`begin(page_key)`, which runs the shell itself when dashboard.py did not, then shows the sign-in
+form to a visitor or refuses clearly a role the page is not for.
 
-Sign-in, session expiry and the role check are `ui.auth`'s: the shell shows the sign-in form to
-a visitor (on every page, deep links included) and `begin` refuses a role the page is not for.
+A visitor at the root address gets a sign-in page of its own (not a page of PAGES): after signing
+in, the rerun asks for a page the signed-in navigation does not hold, so Streamlit falls back to
+the role's first page. A visitor who opened a page's address stays on it after signing in, and sees
+it or the refusal.
+
+Sign-in, session expiry and the role check are `ui.auth`'s.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -33,16 +40,22 @@ class PageSpec:
     key: str  # also the catalog key page.<key> of its title
     path: str
     icon: str
-    url_path: str
     roles: tuple[str, ...]
+
+    @property
+    def url_path(self) -> str:
+        """The file's name: until the server process first runs st.navigation, Streamlit routes
+        addresses through the pages folder by file name, so any other path would be "Page not
+        found" on a fresh server."""
+        return PurePosixPath(self.path).stem
 
 
 PAGES = (
-    PageSpec("overview", "pages/overview.py", ":material/monitoring:", "overview", FIGURE_ROLES),
-    PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:", "verifikasi",
+    PageSpec("overview", "pages/overview.py", ":material/monitoring:", FIGURE_ROLES),
+    PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:",
              ("checkpoint",)),
-    PageSpec("audit", "pages/audit.py", ":material/history:", "audit", ("admin",)),
-    PageSpec("upload", "pages/upload.py", ":material/upload_file:", "unggah", ("health", "admin")),
+    PageSpec("audit", "pages/audit.py", ":material/history:", ("admin",)),
+    PageSpec("upload", "pages/upload.py", ":material/upload_file:", ("health", "admin")),
 )
 _BY_KEY = {page.key: page for page in PAGES}
 
@@ -102,7 +115,9 @@ def shell() -> None:
         st.stop()
     if settings.is_demo_url(url):
         _ensure_demo_accounts(url)
-    user = auth.require(ROLES, t("app.title"))
+    user = auth.current_user()
+    if user is None:
+        return  # the page's guard shows the sign-in form
     auth.sidebar_account(user)
     # Links are drawn by `begin`: on dashboard.py's first run the pages exist only once
     # st.navigation has been called, after the shell.
@@ -130,21 +145,29 @@ def shell_done():
         _shell_ran.reset(token)
 
 
+def _sign_in_page() -> None:
+    auth.require(ROLES, t("app.title"))
+
+
 def navigation():
+    """Every page of PAGES, the role's visible (its first is the default, served at the root) and
+    the others hidden; for a visitor, the sign-in page is the default."""
     role = current_role()
-    return st.navigation(
-        [st.Page(page.path, title=t(f"page.{page.key}"), icon=page.icon, url_path=page.url_path)
-         for page in pages_for(role)],
-        position="hidden",
-    )
+    pages = [st.Page(page.path, title=t(f"page.{page.key}"), icon=page.icon, url_path=page.url_path,
+                     visibility="visible" if role in page.roles else "hidden")
+             for page in sorted(PAGES, key=lambda page: role not in page.roles)]
+    if role is None:
+        pages.insert(0, st.Page(_sign_in_page, title=t("app.title"), url_path="masuk"))
+    return st.navigation(pages, position="hidden")
 
 
 def begin(page_key: str) -> str:
-    """Start a page: the shell (when dashboard.py did not run it), then the role check. Returns
-    the role."""
+    """Start a page: the shell (when dashboard.py did not run it), the role's links, then the
+    sign-in and role check. Returns the role."""
     if not _shell_ran.get():
         shell()
-    role = auth.require(_BY_KEY[page_key].roles, t(f"page.{page_key}")).role
-    with _links_slot.get() or st.sidebar:
-        _page_links(role)
-    return role
+    role = current_role()
+    if role is not None:  # also above a refusal, which says to choose another page there
+        with _links_slot.get() or st.sidebar:
+            _page_links(role)
+    return auth.require(_BY_KEY[page_key].roles, t(f"page.{page_key}")).role

@@ -214,8 +214,8 @@ class NavPage:
 
 
 def record_navigation(page: Page) -> None:
-    """Keep the last navigation the server sent this page over its websocket: the pages of the
-    session's role, each with its own URL path, which the links do not show for the default page."""
+    """Keep the last navigation the server sent this page over its websocket: the pages visible to
+    the session's role, each with its own URL path, which the links do not show for the default page."""
     def on_websocket(socket) -> None:
         socket.on("framereceived", lambda payload: _record_frame(page, payload))
 
@@ -238,8 +238,9 @@ def _record_frame(page: Page, payload: bytes | str) -> None:
     if message.WhichOneof("type") == "new_session":
         _RUNS[page] = _RUNS.get(page, 0) + 1
     elif message.WhichOneof("type") == "navigation":
+        # Every page is registered so that its address reaches its own guard; the role's are the visible ones.
         _NAVIGATION[page] = [NavPage(p.page_name, p.url_pathname, p.is_default)
-                             for p in message.navigation.app_pages]
+                             for p in message.navigation.app_pages if not p.is_hidden]
 
 
 def nav_pages(page: Page) -> list[NavPage]:
