@@ -73,15 +73,27 @@ def pages_for(role: str) -> list[PageSpec]:
     return [page for page in PAGES if role in page.roles]
 
 
+LANGUAGE_PICKER_KEY = "lang_picker"
+
+
+def _language_picked() -> None:
+    set_language(st.session_state[LANGUAGE_PICKER_KEY])
+
+
 def _language_picker() -> None:
+    """The language switch. The session's language is the one state; the radio shows it and
+    changes it only through its callback. Streamlit names a widget after the script that draws it,
+    which changes when a session started through the pages folder (a fresh server) goes through
+    dashboard.py: the radio is then new, and a click on the old one must still count (its callback
+    runs), while the new one must show the session's language, not its own first option."""
     requested = st.query_params.get("lang")
     if requested in LANGUAGES and "lang" not in st.session_state:
         set_language(requested)  # a shared link keeps its language on first open
-    options = list(LANGUAGES)
-    chosen = st.sidebar.radio("Bahasa / Language", options, index=options.index(language()),
-                              format_func=LANGUAGES.get, horizontal=True, key="lang_picker")
-    set_language(chosen)
-    st.query_params["lang"] = chosen
+    st.session_state[LANGUAGE_PICKER_KEY] = language()
+    st.sidebar.radio("Bahasa / Language", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True,
+                     key=LANGUAGE_PICKER_KEY, on_change=_language_picked)
+    if requested != language():  # written only when it differs: each write is a message to the browser
+        st.query_params["lang"] = language()
 
 
 def _page_links(role: str) -> None:
