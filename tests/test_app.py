@@ -16,7 +16,7 @@ from casedb.schema import ROLES
 from tests.sessions import sign_in
 from tests.conftest import PG_ADMIN_URL, drop_database, migrated_engine
 from tests.test_queries_overview import write_fixture
-from ui import i18n
+from ui import certificates, i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGS = tuple(i18n.LANGUAGES)
@@ -66,7 +66,10 @@ def test_every_role_in_both_languages(city_url, database_url, role, lang):
     t = lambda key, **kw: i18n.t(key, lang=lang, **kw)  # noqa: E731
     if role == "checkpoint":
         assert [title.value for title in at.main.title] == [t("page.certificate_check")]
-        assert at.main.info[0].value == t("certificate_check.coming_later")
+        assert [box.label for box in at.main.text_input] == [t("certificate_check.number"),
+                                                             t("certificate_check.check_code")]
+        assert list(at.main.table[0].value.iloc[:, 0]) == [t(f"certificate_check.status.{s}")
+                                                           for s in certificates.STATUSES]
         return
     assert [title.value for title in at.main.title] == [t("page.overview")]
     # The fixture's data ends on 11 Aug 2026, so that is the day shown first.

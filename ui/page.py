@@ -53,7 +53,7 @@ class PageSpec:
 PAGES = (
     PageSpec("overview", "pages/overview.py", ":material/monitoring:", FIGURE_ROLES),
     PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:",
-             ("checkpoint",)),
+             ("checkpoint", "health", "admin")),
     PageSpec("audit", "pages/audit.py", ":material/history:", ("admin",)),
     PageSpec("upload", "pages/upload.py", ":material/upload_file:", ("health", "admin")),
 )
