@@ -1,12 +1,14 @@
 """Data upload for the health office and operators: choose the source, download its template,
 upload a file, see the preview and every row that would be rejected (downloadable, formula-safe),
 then confirm; nothing is written before the confirmation."""
+import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from casedb import settings
 from casedb.engine import DatabaseUnavailable, get_engine
 from casedb.ingest import SOURCE_CHOICES, IngestRefused, Message, load, preview, resolve_pepper
+from casedb.ingest.read import mask_cell
 from casedb.ingest.safe_csv import to_csv_bytes
 from casedb.ingest.sources import SOURCES, TEMPLATE_VERSION
 from casedb.ingest.templates import dictionary_markdown, template_csv
@@ -15,6 +17,20 @@ from ui.i18n import format_number, language, t
 from ui.page import begin
 
 PREVIEW_KEY = "upload_preview"
+
+
+def dictionary_table(spec, lang: str) -> pd.DataFrame:
+    """The source's data dictionary (the downloadable one's rows), the NIK example masked as in the preview."""
+    yes, no = t("upload.dictionary_table.yes"), t("upload.dictionary_table.no")
+    return pd.DataFrame({
+        t("upload.dictionary_table.column"): [f.headers[0] for f in spec.fields],
+        t("upload.dictionary_table.required"): [yes if f.required else no for f in spec.fields],
+        t("upload.dictionary_table.example"): [mask_cell(f.example, "nik" if f.kind == "nik" else None)
+                                               for f in spec.fields],
+        t("upload.dictionary_table.description"): [f.description[lang] for f in spec.fields],
+        t("upload.dictionary_table.other_headers"): [", ".join(f.headers[1:]) for f in spec.fields],
+    })
+
 
 begin("upload")
 st.title(t("page.upload"))
@@ -46,6 +62,9 @@ uploaded = st.file_uploader(t("upload.file"), type=["csv", "txt", "xlsx", "json"
                             help=t("upload.file_help"))
 if uploaded is None:
     st.session_state.pop(PREVIEW_KEY, None)
+    if source != "fhir":  # what the file must hold, before one is chosen
+        st.subheader(t("upload.dictionary_table"))
+        st.dataframe(dictionary_table(spec, lang), hide_index=True, width="stretch")
     st.stop()
 
 # The preview reads the whole file once; it is kept until the file or the source changes.

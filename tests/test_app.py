@@ -123,6 +123,20 @@ def test_page_refuses_a_role_it_is_not_for(city_url, database_url, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_upload_shows_the_expected_columns_before_a_file_is_chosen(city_url, database_url, monkeypatch, lang):
+    from casedb.ingest.sources import SOURCES
+
+    database_url(city_url)
+    monkeypatch.setenv("NIK_PEPPER", "app-test-pepper")
+    at = app("pages/upload.py", lang, "health")
+    assert_clean(at)
+    shown = at.main.dataframe[0].value
+    assert list(shown.iloc[:, 0]) == [f.headers[0] for f in SOURCES["test_results"].fields]
+    nik_example = shown.iloc[[f.name for f in SOURCES["test_results"].fields].index("nik"), 2]
+    assert re.fullmatch(r"\d{6}\*{10}", nik_example)  # masked as in the preview, never a NIK
+
+
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("url, reason", [
     ("postgresql+psycopg2://nobody@127.0.0.1:1/x", "db.unreachable"),
     # A bare postgresql:// means psycopg2, the driver the project ships.

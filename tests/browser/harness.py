@@ -36,6 +36,8 @@ LANGUAGES = ("id", "en")
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SERVER_START_SECONDS = 60
+# Set as in any deployment outside the demo database: without it the upload page refuses to load.
+NIK_PEPPER = "browser-suite-pepper"
 # Generous: the first run of a page on a cold server compiles queries and loads the demo city.
 PAGE_TIMEOUT_MS = 30_000
 
@@ -77,8 +79,9 @@ def free_port() -> int:
 def streamlit_server(database_url: str, log_path: Path, refresh_seconds: int = 3) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free port over `database_url`, stopped (whole process group) on exit."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "REFRESH_SECONDS": str(refresh_seconds),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": database_url, "NIK_PEPPER": NIK_PEPPER,
+           "REFRESH_SECONDS": str(refresh_seconds), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.fileWatcherType", "none", "--server.runOnSave", "false"]

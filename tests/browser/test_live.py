@@ -44,7 +44,7 @@ def _results_file(database_url: str, day, path) -> None:
 
 
 def _ingest(database_url: str, path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "NIK_PEPPER": "browser-suite-pepper"}
+    env = {**os.environ, "DATABASE_URL": database_url, "NIK_PEPPER": harness.NIK_PEPPER}
     return subprocess.run([sys.executable, "-m", "casedb.ingest", str(path), "--source", "test_results",
                            "--database-url", database_url], cwd=harness.PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
