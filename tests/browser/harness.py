@@ -390,6 +390,9 @@ def page_problems(page: Page, catalogs: Catalogs) -> list[str]:
     heading = page.locator(HEADING)
     if not heading.count() or not heading.first.is_visible() or not heading.first.inner_text().strip():
         problems.append("no visible heading (h1) in the main area")
+    cut = cut_texts(page)
+    if cut:
+        problems.append(f"text cut short with an ellipsis: {cut}")
     untranslated = catalogs.untranslated(text)
     if untranslated:
         problems.append(f"untranslated keys on screen: {untranslated}")
@@ -398,6 +401,15 @@ def page_problems(page: Page, catalogs: Catalogs) -> list[str]:
     except PlaywrightTimeout:
         problems.append("no figure (metric, chart, map or table) visible")
     return problems
+
+
+def cut_texts(page: Page) -> list[str]:
+    """Texts of the main area that the browser shortens with an ellipsis because they do not fit."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMain"] *')]
+            .filter(e => e.textContent.trim() && getComputedStyle(e).textOverflow === 'ellipsis'
+                         && e.scrollWidth > e.clientWidth + 1)
+            .map(e => e.textContent.trim())""")
 
 
 def language_problems(page: Page, catalogs: Catalogs, lang: str) -> list[str]:
