@@ -280,7 +280,24 @@ def sidebar_open(page: Page) -> None:
     if expand.count() and expand.is_visible():
         expand.click()
         page.locator(SIDEBAR).wait_for(state="visible")
-        page.wait_for_timeout(300)  # the slide-in animation
+        _wait_until_still(page, SIDEBAR)  # the slide-in animation
+
+
+def _wait_until_still(page: Page, selector: str) -> None:
+    """Until no CSS transition or animation of the element itself is running."""
+    page.wait_for_function(
+        """s => { const e = document.querySelector(s);
+                  return !!e && e.getAnimations().every(a => a.playState !== 'running'); }""",
+        arg=selector, polling="raf")
+
+
+def _wait_for_charts_to_fit(page: Page) -> None:
+    """Until every chart is drawn at the width of its box (charts redraw after the window changes size)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].every(plot => {
+                const svg = plot.querySelector('svg.main-svg');
+                return svg && Math.abs(svg.getBoundingClientRect().width - plot.getBoundingClientRect().width) < 2;
+            })""", polling=100)
 
 
 def screenshot(page: Page, *parts: str) -> Path:
@@ -292,7 +309,7 @@ def screenshot(page: Page, *parts: str) -> Path:
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
     if height > size["height"]:
         page.set_viewport_size({"width": size["width"], "height": height})
-        page.wait_for_timeout(500)  # charts redraw at the new size
+        _wait_for_charts_to_fit(page)
     page.screenshot(path=str(path), full_page=True)
     if height > size["height"]:
         page.set_viewport_size(size)
@@ -461,7 +478,7 @@ def sidebar_close(page: Page) -> None:
     if collapse.count() and collapse.first.is_visible():
         collapse.first.click()
         page.locator('[data-testid="stExpandSidebarButton"]').wait_for(state="visible")
-        page.wait_for_timeout(300)  # the slide-out animation
+        _wait_until_still(page, SIDEBAR)  # the slide-out animation
 
 
 MAX_TABS = 80
