@@ -31,6 +31,7 @@ from ui.i18n import format_time_wib, t
 USER_KEY = "auth_user"
 LAST_SEEN_KEY = "auth_last_seen"
 NOTICE_KEY = "auth_notice"
+SSO_REFUSED_KEY = "auth_sso_refused"
 ROLE_KEY = "role"  # kept beside the user for code that only needs the role (ui.live, ui.page)
 HTTP_TIMEOUT_SECONDS = 5
 TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
@@ -200,25 +201,29 @@ def sso_configured() -> bool:
 
 def _sso_session() -> dict | None:
     """Turn Streamlit's OIDC identity (st.user) into a session, once per browser session."""
-    if not sso_configured() or not getattr(st.user, "is_logged_in", False):
+    if not sso_configured() or not getattr(st.user, "is_logged_in", False) or st.session_state.get(SSO_REFUSED_KEY):
         return None
     try:
         auth = st.secrets["auth"]
         claims = validate_id_token(st.user.tokens["id"], auth["server_metadata_url"], auth["client_id"])
     except (KeyError, AttributeError, TokenRefused, OSError, ValueError) as error:
         _audit(None, None, "login", "failure", {"method": "sso", "reason": str(error)[:200]})
-        st.session_state[NOTICE_KEY] = "auth.sso_refused"
-        st.logout()
-        return None
+        return _refuse_sso("auth.sso_refused")
     user = user_for_claims(_writer(), claims, settings.get("SSO_ROLES"), settings.get("SSO_GROUPS_CLAIM"))
     if user is None:
         _audit(claims.get("email"), None, "login", "refused", {"method": "sso", "reason": "no_role"})
-        st.session_state[NOTICE_KEY] = "auth.sso_no_role"
-        st.logout()
-        return None
+        return _refuse_sso("auth.sso_no_role")
     _audit(user.username, user.role, "login", "success", {"method": "sso"})
     _start_session(user)
     return st.session_state[USER_KEY]
+
+
+def _refuse_sso(notice: str) -> None:
+    """Refuse the provider's identity for this session, with a notice the sign-in form shows. No
+    st.logout() here: it starts a new browser session, which would lose the notice."""
+    st.session_state[NOTICE_KEY] = notice
+    st.session_state[SSO_REFUSED_KEY] = True
+    return None
 
 
 @lru_cache(maxsize=8)
