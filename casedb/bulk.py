@@ -8,6 +8,7 @@ written here read back exactly like rows inserted through Core: SQLite keeps Dat
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,39 +24,69 @@ COPY_CHUNK_ROWS = 1_000_000
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
+@dataclass
+class ConvertedRows:
+    """Rows of a frame converted for one table on one engine, ready to be written: CSV for COPY
+    on PostgreSQL, a list of row tuples for executemany on SQLite."""
+
+    table: Table
+    columns: list
+    payload: bytes | list[tuple]
+    rows: int
+
+
 def insert_frame(conn: Connection, table: Table | str, frame: pd.DataFrame) -> int:
     """Insert every row of `frame` (columns named as in `table`) and return how many were written."""
-    table = metadata.tables[table] if isinstance(table, str) else table
     if frame.empty:
         return 0
+    dialect = conn.dialect.name
+    step = COPY_CHUNK_ROWS if dialect == "postgresql" else SQLITE_CHUNK_ROWS
+    return sum(write_rows(conn, convert_frame(dialect, table, frame.iloc[start:start + step]))
+               for start in range(0, len(frame), step))
+
+
+def convert_frame(dialect: str, table: Table | str, frame: pd.DataFrame) -> ConvertedRows:
+    """The conversion half of `insert_frame`, for a frame written in one go. It needs no
+    connection, so a loader may run it in another thread while its connection writes."""
+    table = metadata.tables[table] if isinstance(table, str) else table
     unknown = set(frame.columns) - set(table.columns.keys())
     if unknown:
         raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
     columns = [c for c in table.columns if c.name in frame.columns]
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, columns, frame)
+    if dialect == "postgresql":
+        payload = _csv(columns, frame)
     else:
-        _executemany(conn, table, columns, frame)
-    return len(frame)
+        payload = list(zip(*[_for_sqlite(c, frame[c.name]) for c in columns]))
+    return ConvertedRows(table, columns, payload, len(frame))
 
 
-def _copy(conn: Connection, table: Table, columns: list, frame: pd.DataFrame) -> None:
-    """COPY in CSV written by Arrow (much faster than pandas for millions of rows): strings are
-    always quoted, so an unquoted empty field is NULL and "" is an empty string."""
-    names = ", ".join(c.name for c in columns)
-    sql = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)"
-    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+def write_rows(conn: Connection, converted: ConvertedRows) -> int:
+    """Write rows made by `convert_frame` for this connection's engine; return how many."""
+    if not converted.rows:
+        return 0
+    names = ", ".join(c.name for c in converted.columns)
     cursor = conn.connection.cursor()
     try:
-        for start in range(0, len(frame), COPY_CHUNK_ROWS):
-            chunk = frame.iloc[start:start + COPY_CHUNK_ROWS]
-            arrow = pa.table({c.name: _for_copy(c, chunk[c.name]) for c in columns})
-            buffer = io.BytesIO()
-            pacsv.write_csv(arrow, buffer, write_options=options)
-            buffer.seek(0)
-            cursor.copy_expert(sql, buffer)
+        if conn.dialect.name == "postgresql":
+            # One read of the whole payload: psycopg2 takes the GIL for every read, and another
+            # thread busy in Python would make each of thousands of 8 kB reads wait its turn.
+            cursor.copy_expert(f"COPY {converted.table.name} ({names}) FROM STDIN WITH (FORMAT csv)",
+                               io.BytesIO(converted.payload), size=max(len(converted.payload), 8192))
+        else:
+            marks = ", ".join("?" for _ in converted.columns)
+            cursor.executemany(f"INSERT INTO {converted.table.name} ({names}) VALUES ({marks})", converted.payload)
     finally:
         cursor.close()
+    return converted.rows
+
+
+def _csv(columns: list, frame: pd.DataFrame) -> bytes:
+    """CSV for COPY, written by Arrow (much faster than pandas for millions of rows): strings are
+    always quoted, so an unquoted empty field is NULL and "" is an empty string."""
+    arrow = pa.table({c.name: _for_copy(c, frame[c.name]) for c in columns})
+    buffer = io.BytesIO()
+    pacsv.write_csv(arrow, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    return buffer.getvalue()
 
 
 def _for_copy(column, values: pd.Series) -> pa.Array:
@@ -63,20 +94,6 @@ def _for_copy(column, values: pd.Series) -> pa.Array:
         days = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
         return pa.array(days, mask=values.isna().to_numpy())
     return pa.array(values, from_pandas=True)
-
-
-def _executemany(conn: Connection, table: Table, columns: list, frame: pd.DataFrame) -> None:
-    names = ", ".join(c.name for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-    cursor = conn.connection.cursor()
-    try:
-        for start in range(0, len(frame), SQLITE_CHUNK_ROWS):
-            chunk = frame.iloc[start:start + SQLITE_CHUNK_ROWS]
-            values = [_for_sqlite(c, chunk[c.name]) for c in columns]
-            cursor.executemany(sql, list(zip(*values)))
-    finally:
-        cursor.close()
 
 
 def _for_sqlite(column, values: pd.Series) -> list:

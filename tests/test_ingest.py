@@ -13,6 +13,7 @@ from casedb import reference, schema
 from casedb.ingest import IngestRefused, load, preview, render_reasons
 from casedb.ingest.errors import reasons_from_text
 from casedb.ingest.safe_csv import neutralise, to_csv_bytes
+from casedb.ingest.validate import parse_moments
 from casedb.pseudonym import pseudonymise
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -175,6 +176,62 @@ def test_facility_reports_with_indonesian_numbers(db):
         ("PKM-SAIL", date(2021, 8, 5), datetime(2021, 8, 6, 3, 30), 125, 7),
         ("PKM-SAIL", date(2021, 8, 6), datetime(2021, 8, 7, 2, 0), 1234, 56),
     ]
+
+
+def dangling_references(engine) -> dict[str, int]:
+    """Rows naming a person or batch that is not there: test_results.person_key and .batch_id and
+    movements.person_key are not declared foreign keys (schema.py), so ingestion must keep them."""
+    return {name: rows(engine, sql)[0][0] for name, sql in {
+        "test_results.person_key": "SELECT COUNT(*) FROM test_results t "
+                                   "WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.person_key = t.person_key)",
+        "test_results.batch_id": "SELECT COUNT(*) FROM test_results t WHERE t.batch_id IS NOT NULL "
+                                 "AND NOT EXISTS (SELECT 1 FROM ingest_batches b WHERE b.id = t.batch_id)",
+        "movements.person_key": "SELECT COUNT(*) FROM movements m "
+                                "WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.person_key = m.person_key)",
+    }.items()}
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 10_000])
+def test_every_result_and_movement_names_a_stored_person_and_batch(db, chunk_rows):
+    loads = [("movements", "movements.csv"), ("test_results", "results_good.csv"),
+             ("test_results", "results_overlap.csv"), ("test_results", "results_bad.csv"),
+             ("fhir", "bundle.json")]
+    for source, name in loads:
+        load(db, source, FIXTURES / name, pepper=PEPPER, chunk_rows=chunk_rows)
+    found = counts(db)
+    assert found["test_results"] > 0 and found["movements"] > 0
+    assert dangling_references(db) == {"test_results.person_key": 0, "test_results.batch_id": 0,
+                                       "movements.person_key": 0}
+    # Each result's batch is the batch that loaded it: one per file that had new results.
+    assert rows(db, "SELECT COUNT(DISTINCT t.batch_id) FROM test_results t JOIN ingest_batches b "
+                    "ON b.id = t.batch_id AND b.source IN ('test_results', 'fhir')")[0][0] == 4
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 10_000])
+def test_a_person_keeps_the_details_of_their_first_row(db, chunk_rows):
+    """The same NIK twice, with other details the second time, in one chunk or in two: the person
+    is stored once, as the first row describes them."""
+    lines = [HEADER,
+             "F1;1471398;1471010101900041;L;1990;14.71.08.1010;PCR;05/08/2021 08:00;05/08/2021 20:00;"
+             "06/08/2021 09:00;Negatif",
+             "F2;1471398;1471010101900041;P;1991;14.71.05.1005;PCR;06/08/2021 08:00;06/08/2021 20:00;"
+             "07/08/2021 09:00;Negatif"]
+    summary = load(db, "test_results", csv_bytes(lines), file_name="x.csv", pepper=PEPPER, chunk_rows=chunk_rows)
+    assert_counts(summary, 2, 2, 0, 0)
+    assert rows(db, "SELECT person_key, sex, birth_year, home_kelurahan_code FROM persons") == [
+        (pseudonymise("1471010101900041", PEPPER), "M", 1990, "14.71.08.1010")]
+
+
+def test_dates_as_facilities_write_them_and_impossible_ones():
+    text = pd.Series(["05/08/2021 20:40", "5-8-2021", "2021-08-05 08.15", "05/08/2021 08:15:30", "05/08/2021",
+                      "31/02/2021", "05/08/2021 25:00", "05/08/2021 12:60", "05/13/2021", "2021", "", "kemarin"],
+                     index=range(10, 22))
+    expected = [datetime(2021, 8, 5, 20, 40), datetime(2021, 8, 5), datetime(2021, 8, 5, 8, 15),
+                datetime(2021, 8, 5, 8, 15, 30), datetime(2021, 8, 5)] + [pd.NaT] * 7
+    parsed = parse_moments(text)
+    assert list(parsed.index) == list(text.index)
+    assert [None if pd.isna(v) else v.to_pydatetime() for v in parsed] == [
+        None if v is pd.NaT else v for v in expected]
 
 
 # --- The bad-input corpus --------------------------------------------------------------------------
@@ -351,6 +408,7 @@ def test_failure_in_the_middle_of_a_batch_leaves_the_database_as_it_was(db):
     assert after == before
     assert data_version(db) == version
     assert rows(db, "SELECT status, rows_in FROM ingest_batches ORDER BY id DESC")[0] == ("failed", 0)
+    assert set(dangling_references(db).values()) == {0}
     # Nothing half-written: the same file then loads in full.
     assert_counts(load(db, "test_results", FIXTURES / "results_overlap.csv", pepper=PEPPER, chunk_rows=2),
                   5, 2, 0, 3)

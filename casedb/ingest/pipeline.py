@@ -7,29 +7,34 @@ are written together, or nothing is (a failed batch is then recorded as such, wi
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, TypeVar
 
 import pandas as pd
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from casedb import data_version, rollups, schema, settings
-from casedb.bulk import insert_frame
+from casedb.bulk import ConvertedRows, convert_frame, write_rows
 from casedb.ingest.cases import create_cases
 from casedb.ingest.errors import IngestRefused, Message, reasons_to_text
 from casedb.ingest.read import CHUNK_ROWS, Chunk, Reader, csv_line, mask_cell, open_binary, open_reader
 from casedb.ingest.sources import SOURCES, Source
 from casedb.ingest.validate import Context, validate
-from casedb.ingest.write import ChunkWriter
+from casedb.ingest.write import ChunkWriter, Staged
 from casedb.wib import now_utc
 
 SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements")
 _ROLLUPS = {"test_results": "daily_facility_tests", "movements": "daily_entry_point"}
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass
@@ -105,18 +110,22 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
             created_by=created_by,
         )).inserted_primary_key[0]
         summary.batch_id = batch_id
+        if conn.dialect.name == "postgresql":
+            # Each chunk's staging rows are sorted in memory rather than on disk.
+            conn.execute(text("SET LOCAL work_mem = '64MB'"))
         ctx = Context.load(conn, started)
         writer = ChunkWriter(conn, spec.name, batch_id, pepper, ctx.centroids)
-        for chunk in reader.chunks:
-            rows, problems = validate(chunk, spec, reader.labels, ctx)
-            summary.rows_in += len(rows)
-            valid = rows.drop(index=list(problems.by_row))
-            new = writer.write(valid)
-            summary.accepted += new
-            summary.duplicates += len(valid) - new
-            summary.rejected += _keep_rejected(conn, batch_id, chunk, problems)
-            if progress:
-                progress(*reader.position())
+        prepare = partial(_prepare, spec=spec, reader=reader, ctx=ctx, writer=writer, batch_id=batch_id)
+        # The next chunk is read, checked and pseudonymised while the database writes this one.
+        with closing(prepared_ahead(prepare, reader.chunks)) as chunks:
+            for chunk in chunks:
+                summary.rows_in += chunk.rows_in
+                new = writer.write(chunk.staged)
+                summary.accepted += new
+                summary.duplicates += chunk.staged.rows.rows - new
+                summary.rejected += write_rows(conn, chunk.rejected)
+                if progress:
+                    progress(*chunk.position)
         writer.close()
         if summary.rows_in == 0:
             summary.notes.append(Message("ingest.note.no_rows"))
@@ -126,6 +135,44 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
             rows_rejected=summary.rejected, rows_duplicate=summary.duplicates, status="done",
         ))
     return summary
+
+
+@dataclass
+class _PreparedChunk:
+    """A chunk checked and turned into what is written, before any of it is."""
+
+    rows_in: int
+    staged: Staged
+    rejected: ConvertedRows
+    position: tuple[int, int]
+
+
+def _prepare(chunk: Chunk, *, spec: Source, reader: Reader, ctx: Context, writer: ChunkWriter,
+             batch_id: int) -> _PreparedChunk:
+    """Everything about a chunk that needs no database: validation, pseudonyms, staging rows and
+    rejected rows."""
+    rows, problems = validate(chunk, spec, reader.labels, ctx)
+    staged = writer.stage(rows.drop(index=list(problems.by_row)))
+    rejected = convert_frame(writer.dialect, "rejected_rows", _rejected_rows(batch_id, chunk, problems))
+    return _PreparedChunk(len(rows), staged, rejected, reader.position())
+
+
+def prepared_ahead(prepare: Callable[[T], U], items: Iterator[T]) -> Iterator[U]:
+    """`prepare(item)` for each item, in order, the next one computed in a worker thread while the
+    caller uses the current one: at most two prepared items exist at a time. The worker's errors
+    are raised in the caller. (psycopg2 releases the GIL while the server works, so the two
+    threads run on two cores.)"""
+    finished = object()
+
+    def prepare_next():
+        item = next(items, finished)
+        return finished if item is finished else prepare(item)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as worker:
+        pending = worker.submit(prepare_next)
+        while (current := pending.result()) is not finished:
+            pending = worker.submit(prepare_next)
+            yield current
 
 
 def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWriter, summary: Summary) -> None:
@@ -140,17 +187,14 @@ def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWrite
         data_version.bump(conn)
 
 
-def _keep_rejected(conn: Connection, batch_id: int, chunk: Chunk, problems) -> int:
-    if not problems.by_row:
-        return 0
+def _rejected_rows(batch_id: int, chunk: Chunk, problems) -> pd.DataFrame:
     positions = sorted(problems.by_row)
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "batch_id": batch_id,
         "row_number": chunk.row_numbers.iloc[positions].to_numpy(),
         "raw": chunk.raw(positions),
         "reason": [reasons_to_text(problems.by_row[p]) for p in positions],
     })
-    return insert_frame(conn, "rejected_rows", frame)
 
 
 def _record_failure(engine: Engine, source: str, file_name: str | None, sha256: str | None,

@@ -8,7 +8,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -21,7 +24,6 @@ from casedb.wib import wib_day, wib_days, wib_to_utc
 # Nothing before 2020 is a SARS-CoV-2 record; clocks of senders may run a little ahead of ours.
 EARLIEST = datetime(2020, 1, 1)
 CLOCK_TOLERANCE = timedelta(minutes=10)
-_FAST_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S")
 _DATE_TIME = re.compile(
     r"^(?:(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2}))"
     r"(?:[ T](?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?)?$"
@@ -75,30 +77,38 @@ class Problems:
 
 def _lookup(values: pd.Series, table: dict, key=normalise) -> pd.Series:
     """Map each distinct value once: vocabularies and registries have few distinct values."""
-    distinct = {v: table.get(key(v)) for v in values.unique() if v != ""}
-    return values.map(distinct).astype(object)
+    codes, distinct = pd.factorize(values)
+    # Code -1 (a missing value) takes the last entry: None.
+    mapped = np.array([table.get(key(v)) if v != "" else None for v in distinct] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
 def parse_moments(text: pd.Series) -> pd.Series:
     """WIB wall-clock text (dd/mm/yyyy or dd-mm-yyyy or yyyy-mm-dd, optional HH:MM[:SS] or HH.MM)
-    as naive datetimes; NaT where it is not a real date."""
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    todo = text != ""
-    for fmt in _FAST_FORMATS:
-        if not todo.any():
-            return parsed
-        attempt = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        parsed[attempt.dropna().index] = attempt.dropna()
-        todo &= parsed.isna()
-    if todo.any():
-        parts = text[todo].str.extract(_DATE_TIME)
-        day = parts["d"].fillna(parts["d2"])
-        month = parts["m"].fillna(parts["m2"])
-        year = parts["y"].fillna(parts["y2"])
-        frame = pd.DataFrame({"year": year, "month": month, "day": day, "hour": parts["H"].fillna("0"),
-                              "minute": parts["M"].fillna("0"), "second": parts["S"].fillna("0")}).astype(float)
-        parsed[todo] = pd.to_datetime(frame, errors="coerce")
-    return parsed
+    as naive datetimes; NaT where it is not a real date and time.
+
+    One pass of Arrow's (RE2) regular expression over the column, then pandas assembles the
+    moments from their parts: several times faster than strptime, which a million rows feel.
+    """
+    parts = pc.extract_regex(pa.array(text, type=pa.string(), from_pandas=True), _DATE_TIME.pattern)
+    hour, minute, second = (_part(parts, name, default="0") for name in ("H", "M", "S"))
+    moments = pd.to_datetime(pd.DataFrame({
+        "year": _part(parts, "y", "y2"), "month": _part(parts, "m", "m2"), "day": _part(parts, "d", "d2"),
+        "hour": hour, "minute": minute, "second": second,
+    }), errors="coerce")
+    # pandas would carry 25:00 over into the next day; a clock never shows it.
+    moments[(hour > 23) | (minute > 59) | (second > 59)] = pd.NaT
+    return pd.Series(moments.to_numpy(dtype="datetime64[us]"), index=text.index)
+
+
+def _part(parts: pa.StructArray, name: str, alternative: str | None = None, default: str | None = None) -> np.ndarray:
+    """One named group of `_DATE_TIME` as numbers (NaN where the text did not match): the
+    alternative group where this one is empty, else the default."""
+    values = pc.struct_field(parts, name)
+    for fallback in filter(None, (alternative, default)):
+        other = pc.struct_field(parts, fallback) if fallback == alternative else fallback
+        values = pc.if_else(pc.equal(values, ""), other, values)
+    return pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def parse_count(text: pd.Series) -> pd.Series:

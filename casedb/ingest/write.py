@@ -1,22 +1,28 @@
 """Writing validated rows idempotently, inside the batch's transaction.
 
-Each chunk is bulk-copied into temporary staging tables (COPY on PostgreSQL, executemany on
-SQLite, by casedb.bulk) and moved into the real tables with one INSERT ... SELECT ... ON CONFLICT
-DO NOTHING, the same SQL on both engines: a row whose key is already there (from an earlier load
-or earlier in the same file) is skipped and counted as a duplicate. The keys: test results by
-(facility, sender's number), movements by (entry point, sender's number), reports by (facility, day).
+Each chunk is bulk-copied into one temporary staging table (COPY on PostgreSQL, executemany on
+SQLite, by casedb.bulk) and moved into the real tables with INSERT ... SELECT ... ON CONFLICT DO
+NOTHING, the same SQL on both engines: a row whose key is already there (from an earlier load or
+earlier in the same file) is skipped and counted as a duplicate. The keys: test results by
+(facility, sender's number), movements by (entry point, sender's number), reports by (facility,
+day), persons by person key. The staging table carries the person columns beside the rows, so
+that persons come from the same copy as the rows that name them.
+
+`ChunkWriter.stage` turns rows into what is copied without touching the database, so that the
+pipeline can prepare the next chunk in another thread while this one is written.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Column, MetaData, Table, text
+from sqlalchemy import Boolean, Column, MetaData, Table, text
 from sqlalchemy.engine import Connection
 
 from casedb import schema
-from casedb.bulk import insert_frame
+from casedb.bulk import ConvertedRows, convert_frame, write_rows
 from casedb.pseudonym import pseudonymise_many
 from casedb.wib import wib_days
 
@@ -32,81 +38,106 @@ TARGETS = {
                   "certificate_number", "document_status", "screening_result", "source_ref"),
     "facility_reports": ("facility_id", "report_day", "submitted_at", "tests_done", "positives"),
 }
+# The unique key a row is a duplicate by. Naming it spares PostgreSQL checking every other unique
+# index (the primary key) for a conflict that cannot happen.
+_KEYS = {"test_results": ("facility_id", "source_ref"), "movements": ("entry_point_id", "source_ref"),
+         "facility_reports": ("facility_id", "report_day"), "persons": ("person_key",)}
+_DAY = {"test_results": "result_day", "movements": "day", "facility_reports": "report_day"}
+# Marks the first row of each person in a chunk: that row's person columns are the ones inserted.
+_FIRST_OF_PERSON = "first_of_person"
 
 
-def _staging_table(target: str, columns: tuple[str, ...]) -> Table:
-    real = schema.metadata.tables[target]
-    return Table(f"stage_{target}", MetaData(), *(Column(c, real.c[c].type) for c in columns),
-                 prefixes=["TEMPORARY"])
+def _staging_table(source: str) -> Table:
+    real = schema.metadata.tables[source]
+    columns = [Column(c, real.c[c].type) for c in TARGETS[source]]
+    if "person_key" in TARGETS[source]:
+        columns += [Column(c, schema.persons.c[c].type) for c in _PERSON_COLUMNS if c != "person_key"]
+        columns.append(Column(_FIRST_OF_PERSON, Boolean))
+    return Table(f"stage_{source}", MetaData(), *columns, prefixes=["TEMPORARY"])
+
+
+@dataclass
+class Staged:
+    """One chunk's rows converted for the staging table, and the days they fall on."""
+
+    rows: ConvertedRows
+    first_day: date | None
+    last_day: date | None
 
 
 class ChunkWriter:
-    """Stages and inserts one source's chunks on one connection; `close` drops the staging tables."""
+    """Stages and inserts one source's chunks on one connection; `close` drops the staging table."""
 
     def __init__(self, conn: Connection, source: str, batch_id: int, pepper: str,
                  centroids: dict[str, tuple[float, float]]):
         self.conn = conn
+        self.dialect = conn.dialect.name
         self.source = source
         self.batch_id = batch_id
         self.pepper = pepper
-        self.centroids = centroids
-        self.stages = {source: _staging_table(source, TARGETS[source])}
-        if source != "facility_reports":
-            self.stages["persons"] = _staging_table("persons", _PERSON_COLUMNS)
-        for stage in self.stages.values():
-            conn.execute(text(f"DROP TABLE IF EXISTS {stage.name}"))
-            stage.create(conn)
+        self.centre_lat = {code: lat for code, (lat, _) in centroids.items()}
+        self.centre_lon = {code: lon for code, (_, lon) in centroids.items()}
+        self.stage_table = _staging_table(source)
+        conn.execute(text(f"DROP TABLE IF EXISTS {self.stage_table.name}"))
+        self.stage_table.create(conn)
         self.first_day: date | None = None
         self.last_day: date | None = None
 
-    def write(self, rows: pd.DataFrame) -> int:
-        """Insert valid, typed rows (casedb.ingest.validate); return how many were new."""
+    def stage(self, rows: pd.DataFrame) -> Staged:
+        """Valid, typed rows (casedb.ingest.validate) as staging rows; no database access, so
+        that it may run in another thread than `write`."""
         if rows.empty:
-            return 0
+            return Staged(convert_frame(self.dialect, self.stage_table, pd.DataFrame()), None, None)
         frame = getattr(self, f"_{self.source}")(rows)
-        if "persons" in self.stages:
-            self._insert(self._persons(rows, frame["person_key"]), "persons")
-        days = frame["result_day" if self.source == "test_results" else
-                     "day" if self.source == "movements" else "report_day"]
-        self._extend(days.min().date(), days.max().date())
-        return self._insert(frame, self.source)
+        if "person_key" in frame:
+            frame = pd.concat([frame, self._persons(rows, frame["person_key"])], axis=1)
+        days = frame[_DAY[self.source]]
+        return Staged(convert_frame(self.dialect, self.stage_table, frame), days.min().date(), days.max().date())
 
-    def _insert(self, frame: pd.DataFrame, target: str) -> int:
-        stage = self.stages[target]
-        insert_frame(self.conn, stage, frame[list(stage.c.keys())])
-        columns = ", ".join(stage.c.keys())
-        # WHERE true: SQLite needs it to tell ON CONFLICT from a join constraint after INSERT ... SELECT.
-        # In key order: person keys are random hashes, and inserting them sorted walks their indexes
-        # once per chunk instead of jumping about them.
-        order = " ORDER BY person_key" if "person_key" in stage.c else ""
-        inserted = self.conn.execute(text(
-            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage.name} WHERE true{order} "
-            "ON CONFLICT DO NOTHING"
-        )).rowcount
+    def write(self, staged: Staged) -> int:
+        """Insert a staged chunk; return how many of its rows were new."""
+        if not staged.rows.rows:
+            return 0
+        write_rows(self.conn, staged.rows)
+        if _FIRST_OF_PERSON in self.stage_table.c:
+            self._insert_select("persons", _PERSON_COLUMNS, _FIRST_OF_PERSON)
+        inserted = self._insert_select(self.source, TARGETS[self.source], "true")
         # TRUNCATE on PostgreSQL: deleted rows of a temporary table are never vacuumed, and every
         # later chunk would scan them again.
-        emptying = "TRUNCATE" if self.conn.dialect.name == "postgresql" else "DELETE FROM"
-        self.conn.execute(text(f"{emptying} {stage.name}"))
+        emptying = "TRUNCATE" if self.dialect == "postgresql" else "DELETE FROM"
+        self.conn.execute(text(f"{emptying} {self.stage_table.name}"))
+        self.first_day = min(staged.first_day, self.first_day or staged.first_day)
+        self.last_day = max(staged.last_day, self.last_day or staged.last_day)
         return inserted
 
-    def _extend(self, first: date, last: date) -> None:
-        self.first_day = min(first, self.first_day or first)
-        self.last_day = max(last, self.last_day or last)
+    def _insert_select(self, target: str, columns: tuple[str, ...], where: str) -> int:
+        names = ", ".join(columns)
+        # In key order: person keys are random hashes, and inserting them sorted walks their
+        # indexes once per chunk instead of jumping about them. Byte order ("C") sorts the hex
+        # keys exactly as the index does, without the locale's comparison.
+        order = ""
+        if "person_key" in columns:
+            order = ' ORDER BY person_key COLLATE "C"' if self.dialect == "postgresql" else " ORDER BY person_key"
+        # The WHERE clause is also what SQLite needs to tell ON CONFLICT from a join constraint.
+        return self.conn.execute(text(
+            f"INSERT INTO {target} ({names}) SELECT {names} FROM {self.stage_table.name} WHERE {where}{order} "
+            f"ON CONFLICT ({', '.join(_KEYS[target])}) DO NOTHING"
+        )).rowcount
 
     def _persons(self, rows: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
-        persons = pd.DataFrame({
-            "person_key": keys, "sex": rows["sex"], "birth_year": rows["birth_year"],
-            "home_kelurahan_code": rows["kelurahan"], "home_region_code": rows["home_region"],
-        }).drop_duplicates("person_key")
-        persons["is_resident"] = persons["home_kelurahan_code"].notna()
-        centre = persons["home_kelurahan_code"].map(self.centroids)
-        jitter = np.array([[int(k[:4], 16), int(k[4:8], 16)] for k in persons["person_key"]]) / 0xFFFF - 0.5
-        persons["approx_lat"] = centre.str[0] + jitter[:, 0] * 2 * JITTER_DEGREES
-        persons["approx_lon"] = centre.str[1] + jitter[:, 1] * 2 * JITTER_DEGREES
-        return persons
+        """Person columns of each row; the first row of each person in the chunk is the one inserted."""
+        kelurahan = rows["kelurahan"]
+        jitter = _key_jitter(keys.to_numpy(dtype="S64")) * 2 * JITTER_DEGREES
+        return pd.DataFrame({
+            "sex": rows["sex"], "birth_year": rows["birth_year"], "is_resident": kelurahan.notna(),
+            "home_kelurahan_code": kelurahan, "home_region_code": rows["home_region"],
+            "approx_lat": kelurahan.map(self.centre_lat).astype(float) + jitter[:, 0],
+            "approx_lon": kelurahan.map(self.centre_lon).astype(float) + jitter[:, 1],
+            _FIRST_OF_PERSON: ~keys.duplicated().to_numpy(),
+        }, index=rows.index)
 
     def _person_keys(self, rows: pd.DataFrame) -> list[str]:
-        return pseudonymise_many(rows["nik"], self.pepper)
+        return pseudonymise_many(rows["nik"].tolist(), self.pepper)
 
     def _test_results(self, rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({
@@ -132,5 +163,13 @@ class ChunkWriter:
         }, index=rows.index)
 
     def close(self) -> None:
-        for stage in self.stages.values():
-            stage.drop(self.conn)
+        self.stage_table.drop(self.conn)
+
+
+def _key_jitter(keys: np.ndarray) -> np.ndarray:
+    """From -0.5 to 0.5, twice per key: its first two groups of four hex digits, read as numbers
+    (the same for a person in every load, and unrelated to where they live)."""
+    digits = keys.view(np.uint8).reshape(len(keys), -1)[:, :8].astype(np.int64)
+    values = np.where(digits >= ord("a"), digits - ord("a") + 10, digits - ord("0"))
+    groups = values.reshape(len(keys), 2, 4) @ np.array([16 ** 3, 16 ** 2, 16, 1])
+    return groups / 0xFFFF - 0.5
