@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection, Engine
 
@@ -31,7 +30,6 @@ ACTIONS = (
     "user_change",
 )
 OUTCOMES = ("success", "failure", "refused")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record(conn_or_engine: Connection | Engine, username: str | None, role: str | None, action: str,
@@ -58,20 +56,3 @@ def record(conn_or_engine: Connection | Engine, username: str | None, role: str 
     else:
         conn_or_engine.execute(insert(audit_log), row)
 
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` safe to open in a spreadsheet: text cells starting with = + - @ (or a tab or
-    carriage return, which some spreadsheets skip before a formula) get a leading apostrophe, so that
-    they are shown as text instead of run as formulas (CSV injection)."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
-            )
-    return safe
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with a byte-order mark, so that spreadsheets read Indonesian text right), formula-safe."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 import streamlit as st
 
 from casedb import audit
+from casedb.safe_csv import to_csv_bytes
 from casedb.wib import WIB, to_utc_naive, to_wib, today_wib
 from ui import auth, live
 from ui.i18n import t
@@ -38,6 +39,6 @@ st.dataframe(frame, hide_index=True, width="stretch",
 
 
 export_detail = {"what": "audit_log", "rows": len(frame), "from": str(start_day), "to": str(end_day)}
-st.download_button(t("audit.export"), data=audit.to_csv(frame), mime="text/csv",
+st.download_button(t("audit.export"), data=to_csv_bytes(frame), mime="text/csv",
                    file_name=f"audit-{start_day:%Y%m%d}-{end_day:%Y%m%d}.csv", icon=":material/download:",
                    on_click=auth.record, args=("export", "success", export_detail), key="audit_export")

@@ -9,7 +9,7 @@ from casedb import settings
 from casedb.engine import DatabaseUnavailable, get_engine
 from casedb.ingest import SOURCE_CHOICES, IngestRefused, Message, load, preview, resolve_pepper
 from casedb.ingest.read import mask_cell
-from casedb.ingest.safe_csv import to_csv_bytes
+from casedb.safe_csv import to_csv_bytes
 from casedb.ingest.sources import SOURCES, TEMPLATE_VERSION
 from casedb.ingest.templates import dictionary_markdown, template_csv
 from ui import auth, errors

@@ -14,7 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 import queries
-from casedb import audit, data_version, roles
+from casedb import data_version, roles
+from casedb.safe_csv import to_csv_bytes
 
 # --------------------------------------------------------------------------- suppression by hand
 
@@ -185,7 +186,7 @@ def test_grant_statements_quote_identifiers_and_never_grant_users():
 def test_csv_export_neutralises_formulas():
     frame = pd.DataFrame({"detail": ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "\t=1", "ok", None],
                           "n": [1, 2, 3, 4, 5, 6, 7]})
-    lines = audit.to_csv(frame).decode("utf-8-sig").splitlines()
+    lines = to_csv_bytes(frame).decode("utf-8-sig").splitlines()
     assert lines[1].startswith("\"'=HYPERLINK") and lines[2] == "'+1+1,2" and lines[3] == "'-2,3"
     assert lines[4] == "'@SUM(A1),4" and lines[6] == "ok,6" and lines[7] == ",7"
 
@@ -496,6 +497,6 @@ def test_no_nik_person_key_or_small_press_count_on_any_page(small_city, monkeypa
                 checked += 1
     assert checked >= len(page.PAGES)
     # The one export so far: the audit log as CSV.
-    export = audit.to_csv(queries.run("audit_log", "admin", engine=small_city, start_at=datetime(2000, 1, 1),
+    export = to_csv_bytes(queries.run("audit_log", "admin", engine=small_city, start_at=datetime(2000, 1, 1),
                                       end_at=datetime(2100, 1, 1), action="", username="", row_limit=5000))
     assert not NIK.findall(export.decode("utf-8-sig")) and not PERSON_KEY.findall(export.decode("utf-8-sig"))
