@@ -22,6 +22,8 @@ BACKENDS = ("sqlite", "postgresql")
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 # The demo city every test fixture is built to; fixed so that generated data is reproducible.
 DEMO_END = datetime(2026, 11, 27, 9, 30)  # naive UTC: 16:30 WIB
+# Row counts that casedb.demo.build reported for the small_city fixture, per backend.
+SMALL_CITY_BUILD_COUNTS: dict[str, dict[str, int]] = {}
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
@@ -80,10 +82,11 @@ def empty_db(backend, tmp_path) -> Engine:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def small_city(request, tmp_path_factory) -> Engine:
-    """The small demo city ending at DEMO_END, built once per backend per test session. Read only."""
+    """The small demo city ending at DEMO_END, built once per backend per test session. Its event
+    tables are read only; sign-in tests add users and audit rows."""
     from casedb.demo import build
 
     url, engine = migrated_engine(request.param, tmp_path_factory.mktemp("small_city"))
-    build(engine, scale="small", end=DEMO_END)
+    SMALL_CITY_BUILD_COUNTS[request.param] = build(engine, scale="small", end=DEMO_END)
     yield engine
     drop_database(url)
