@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -65,6 +67,24 @@ def migrated_engine(backend: str, directory: Path) -> tuple[str, Engine]:
     engine = get_engine(url)
     upgrade(engine)
     return url, engine
+
+
+@contextmanager
+def database_in_use(backend: str, directory: Path, fill: Callable[[Engine], None]) -> Iterator[Engine]:
+    """A migrated database filled by `fill`, with DATABASE_URL pointing at it (for AppTest) until
+    the block ends; then it is dropped."""
+    import queries
+
+    url, engine = migrated_engine(backend, directory)
+    fill(engine)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("DATABASE_URL", url)
+    queries.clear_cache()
+    try:
+        yield engine
+    finally:
+        patch.undo()
+        drop_database(url)
 
 
 @pytest.fixture(params=BACKENDS)

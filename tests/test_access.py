@@ -3,17 +3,15 @@ a fresh server runs the page without dashboard.py); visitors, expired sessions, 
 the sign-in form under brute force, and attack inputs in every text box and URL parameter."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-import queries
 from casedb import settings, users
 from casedb.schema import ROLES
-from tests.conftest import drop_database, migrated_engine
+from tests.conftest import database_in_use, drop_database, migrated_engine
 from tests.sessions import sign_in
 from tests.test_queries_overview import write_fixture
 from ui import auth, i18n, page
@@ -47,16 +45,13 @@ def t(key: str, **kwargs) -> str:
 @pytest.fixture(scope="module", params=("sqlite", "postgresql"))
 def city(request, tmp_path_factory):
     """A small fixture city with one account per role, and DATABASE_URL pointing at it."""
-    url, engine = migrated_engine(request.param, tmp_path_factory.mktemp("access"))
-    write_fixture(engine)
-    for role in ROLES:
-        users.create(engine, f"t-{role}", role, PASSWORD, f"Test {role}")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("DATABASE_URL", url)
-    queries.clear_cache()
-    yield engine
-    patch.undo()
-    drop_database(url)
+    def fill(engine):
+        write_fixture(engine)
+        for role in ROLES:
+            users.create(engine, f"t-{role}", role, PASSWORD, f"Test {role}")
+
+    with database_in_use(request.param, tmp_path_factory.mktemp("access"), fill) as engine:
+        yield engine
 
 
 def open_page(script: str, role: str | None = None, idle_seconds: float = 0,

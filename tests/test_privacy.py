@@ -281,16 +281,10 @@ def quiet_expected(day: int) -> dict[str, int]:
 
 @pytest.fixture(scope="module", params=("sqlite", "postgresql"))
 def quiet_city(request, tmp_path_factory):
-    from tests.conftest import drop_database, migrated_engine
+    from tests.conftest import database_in_use
 
-    url, engine = migrated_engine(request.param, tmp_path_factory.mktemp("quiet"))
-    write_quiet_city(engine)
-    patch = pytest.MonkeyPatch()
-    patch.setenv("DATABASE_URL", url)
-    queries.clear_cache()
-    yield engine
-    patch.undo()
-    drop_database(url)
+    with database_in_use(request.param, tmp_path_factory.mktemp("quiet"), write_quiet_city) as engine:
+        yield engine
 
 
 # Some days whose own figures include 1-4: new cases (5, 12, 14), deaths in total (6, 8), antibody tests (3).
