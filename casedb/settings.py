@@ -38,25 +38,20 @@ class Setting:
     expected: str
 
 
-def _positive_int(text: str) -> int:
-    value = int(str(text).strip())
-    if value <= 0:
-        raise ValueError(text)
-    return value
+def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """A parser of whole numbers from `low` to `high` (inclusive; no upper bound when None)."""
+    def parse(text: str) -> int:
+        value = int(str(text).strip())
+        if value < low or (high is not None and value > high):
+            raise ValueError(text)
+        return value
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(str(text).strip())
-    if value < 0:
-        raise ValueError(text)
-    return value
-
-
-def _hour(text: str) -> int:
-    value = int(str(text).strip())
-    if not 0 <= value <= 23:
-        raise ValueError(text)
-    return value
+_positive_int = _whole_number(1)
+_non_negative_int = _whole_number(0)
+_hour = _whole_number(0, 23)
 
 
 def _thresholds(text: str) -> tuple[float, float, float]:
