@@ -3,6 +3,8 @@
     python -m casedb.users create USERNAME ROLE [--name "Display name"] [--email a@b] [--password-stdin]
     python -m casedb.users disable|enable USERNAME
     python -m casedb.users reset USERNAME [--password-stdin]     (new password; clears a lockout)
+    python -m casedb.users role USERNAME ROLE
+    python -m casedb.users unlock USERNAME                       (clears a lockout)
     python -m casedb.users list
 
 Passwords are read with getpass (or one line from standard input with --password-stdin), never taken
@@ -10,6 +12,10 @@ as an argument, echoed or logged. `--database-url` picks the database (default: 
 
 Demo accounts (one per role, password DEMO_PASSWORD) exist only on the embedded demo database; an
 `is_demo` account found on any other database is refused at sign-in.
+
+The users page (pages/users.py) calls the same functions with `by`, the signed-in operator: the audit
+row then names the operator, an operator may neither disable nor demote their own account, and the
+last active admin can be neither disabled nor given another role.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from casedb import audit, settings
@@ -31,6 +37,7 @@ from casedb.schema import ROLES, users
 from casedb.wib import now_utc
 
 MIN_PASSWORD_LENGTH = 10
+MAX_DISPLAY_NAME = 120  # the column's width
 DEMO_PASSWORD = "demo-pekanbaru"
 # username, role, display name: one account per role, named as the city's offices call themselves.
 DEMO_ACCOUNTS = (
@@ -47,11 +54,13 @@ _DUMMY_HASH = _hasher.hash("no such user: equal timing")
 
 
 class UserError(ValueError):
-    """A user operation that cannot be done; `key` is a message key (`users.*`)."""
+    """A user operation that cannot be done; `key` is a message key (`users.*`), `params` fill its
+    placeholders."""
 
-    def __init__(self, key: str, detail: str = ""):
+    def __init__(self, key: str, detail: str = "", **params):
         super().__init__(f"{key}: {detail}" if detail else key)
         self.key = key
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ def _check_username(username: str) -> str:
 
 def _check_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise UserError("users.short_password", f"at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError("users.short_password", f"at least {MIN_PASSWORD_LENGTH} characters", n=MIN_PASSWORD_LENGTH)
     return password
 
 
@@ -96,9 +105,12 @@ def _is_demo_database(engine: Engine) -> bool:
 
 
 def create(engine: Engine, username: str, role: str, password: str | None, display_name: str = "",
-           email: str | None = None, *, is_demo: bool = False) -> User:
+           email: str | None = None, *, is_demo: bool = False, by: User | None = None) -> User:
     """Add an active account. `password` None makes a single-sign-on-only account."""
     name = _check_username(username)
+    display_name = (display_name or "").strip()
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise UserError("users.long_name", display_name, n=MAX_DISPLAY_NAME)
     if role not in ROLES:
         raise UserError("users.bad_role", role)
     if is_demo and not _is_demo_database(engine):
@@ -112,30 +124,73 @@ def create(engine: Engine, username: str, role: str, password: str | None, displ
             password_hash=password_hash, is_active=True, is_demo=is_demo, failed_attempts=0,
             created_at=now_utc(),
         ))
-        audit.record(conn, name, role, "user_change", "success", {"op": "create", "demo": is_demo})
+        _audit(conn, by, name, role, {"op": "create", "role": role, "demo": is_demo})
     return User(name, display_name or name, role, email, is_demo)
 
 
-def _set(engine: Engine, username: str, op: str, **values) -> None:
+def _audit(conn, by: User | None, name: str, role: str | None, detail: dict) -> None:
+    """The user_change row: by the operator when known (the page), else under the account's own name
+    (the command line, whose operator the database cannot tell)."""
+    actor, actor_role = (by.username, by.role) if by else (name, role)
+    audit.record(conn, actor, actor_role, "user_change", "success", {"user": name, **detail})
+
+
+def _set(engine: Engine, username: str, op: str, by: User | None = None, detail: dict | None = None,
+         **values) -> None:
+    """Apply `values` to one account. Made by an operator in the dashboard (`by`), a change that takes
+    an active admin away (disabling one, or another role) is refused for the operator's own account
+    and when no other active admin would be left. The command line is not held back: it is the
+    operator at the database, the way back in when no admin can sign in."""
     name = normalise_username(username)
     with engine.begin() as conn:
-        done = conn.execute(update(users).where(users.c.username == name).values(**values)).rowcount
-        if not done:
+        if by is not None:
+            # The admins' rows are locked first (PostgreSQL; SQLite holds its write lock from the
+            # update on), so that two operators demoting each other at once cannot both pass the check.
+            conn.execute(select(users.c.id).where(users.c.role == "admin").order_by(users.c.id)
+                         .with_for_update()).all()
+        row = conn.execute(select(users.c.role, users.c.is_active).where(users.c.username == name)).first()
+        if row is None:
             raise UserError("users.unknown", name)
-        audit.record(conn, name, None, "user_change", "success", {"op": op})
+        removes_admin = by is not None and row.role == "admin" and row.is_active and (
+            values.get("is_active", True) is False or values.get("role", "admin") != "admin")
+        if removes_admin and by.username == name:
+            raise UserError("users.not_yourself", name)
+        conn.execute(update(users).where(users.c.username == name).values(**values))
+        if removes_admin and not _active_admins(engine, conn):
+            raise UserError("users.last_admin", name)  # rolls the update back
+        _audit(conn, by, name, None, {"op": op, **(detail or {})})
 
 
-def disable(engine: Engine, username: str) -> None:
-    _set(engine, username, "disable", is_active=False)
+def _active_admins(engine: Engine, conn) -> int:
+    """Admin accounts that can sign in: active, and not a demo account outside the demo database."""
+    query = select(func.count()).select_from(users).where(users.c.role == "admin", users.c.is_active.is_(True))
+    if not _is_demo_database(engine):
+        query = query.where(users.c.is_demo.is_(False))
+    return conn.execute(query).scalar_one()
 
 
-def enable(engine: Engine, username: str) -> None:
-    _set(engine, username, "enable", is_active=True, failed_attempts=0, locked_until=None)
+def disable(engine: Engine, username: str, by: User | None = None) -> None:
+    _set(engine, username, "disable", by, is_active=False)
 
 
-def reset_password(engine: Engine, username: str, password: str) -> None:
+def enable(engine: Engine, username: str, by: User | None = None) -> None:
+    _set(engine, username, "enable", by, is_active=True, failed_attempts=0, locked_until=None)
+
+
+def change_role(engine: Engine, username: str, role: str, by: User | None = None) -> None:
+    if role not in ROLES:
+        raise UserError("users.bad_role", role)
+    _set(engine, username, "role", by, {"role": role}, role=role)
+
+
+def unlock(engine: Engine, username: str, by: User | None = None) -> None:
+    """Clears failed attempts and any lockout, keeping the password."""
+    _set(engine, username, "unlock", by, failed_attempts=0, locked_until=None)
+
+
+def reset_password(engine: Engine, username: str, password: str, by: User | None = None) -> None:
     """A new password; also clears failed attempts and any lockout."""
-    _set(engine, username, "reset", password_hash=_hasher.hash(_check_password(password)),
+    _set(engine, username, "reset", by, password_hash=_hasher.hash(_check_password(password)),
          failed_attempts=0, locked_until=None)
 
 
@@ -238,8 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     create_cmd.add_argument("--email", default=None)
     create_cmd.add_argument("--sso-only", action="store_true", help="no password: single sign-on only")
     create_cmd.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    for op in ("disable", "enable"):
+    for op in ("disable", "enable", "unlock"):
         commands.add_parser(op, help=f"{op} an account").add_argument("username")
+    role_cmd = commands.add_parser("role", help="give an account another role")
+    role_cmd.add_argument("username")
+    role_cmd.add_argument("role", choices=ROLES)
     reset_cmd = commands.add_parser("reset", help="set a new password and clear a lockout")
     reset_cmd.add_argument("username")
     reset_cmd.add_argument("--password-stdin", action="store_true")
@@ -255,6 +313,10 @@ def main(argv: list[str] | None = None) -> int:
             disable(engine, args.username)
         elif args.command == "enable":
             enable(engine, args.username)
+        elif args.command == "unlock":
+            unlock(engine, args.username)
+        elif args.command == "role":
+            change_role(engine, args.username, args.role)
         elif args.command == "reset":
             reset_password(engine, args.username, _read_password(args.password_stdin))
         else:
