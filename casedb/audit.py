@@ -1,8 +1,9 @@
 """The audit log: who did what, when, and whether it worked.
 
 Recorded: sign-ins (success and failure), sign-outs, refused page requests, exports, certificate
-verifications, authorisation changes, uploads and user changes. A row never holds a password, a NIK
-or a person_key: callers pass what identifies the act (a file name, a certificate number, a reason).
+verifications, authorisation changes, uploads, user changes and facility changes. A row never holds a
+password, a NIK or a person_key: callers pass what identifies the act (a file name, a certificate
+number, a reason).
 
 Audit writes do not bump the data version: the log is not case data, and bumping would make every
 open page re-query on every sign-in. The audit page reads it through a named query that is never
@@ -28,6 +29,7 @@ ACTIONS = (
     "authorization_change",
     "upload",
     "user_change",
+    "facility_change",
 )
 OUTCOMES = ("success", "failure", "refused")
 
