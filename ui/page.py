@@ -56,6 +56,10 @@ PAGES = (
              ("checkpoint", "health", "admin")),
     PageSpec("audit", "pages/audit.py", ":material/history:", ("admin",)),
     PageSpec("upload", "pages/upload.py", ":material/upload_file:", ("health", "admin")),
+    # The health office reads the registry; operators keep it. Both grant and revoke authorisations.
+    PageSpec("facilities", "pages/facilities.py", ":material/local_hospital:", ("health", "admin")),
+    PageSpec("authorizations", "pages/authorizations.py", ":material/approval:", ("health", "admin")),
+    PageSpec("users", "pages/users.py", ":material/manage_accounts:", ("admin",)),
 )
 _BY_KEY = {page.key: page for page in PAGES}
 
