@@ -43,11 +43,11 @@ if facility is None:
 held = live.query("facility_authorizations", registry_code=facility, today=today)
 st.dataframe(pd.DataFrame({
     t("authorizations.column.number"): held["number"],
+    t("authorizations.column.status"): held["status"].map(lambda s: t(f"authorizations.status.{s}")),
     t("authorizations.column.test_types"): [
         ", ".join(t(f"certificate_check.test_type.{tt}") for tt in TEST_TYPES if row[tt]) for _, row in held.iterrows()],
     t("authorizations.column.valid_from"): pd.to_datetime(held["valid_from"]).map(format_date),
     t("authorizations.column.valid_until"): pd.to_datetime(held["valid_until"]).map(format_date),
-    t("authorizations.column.status"): held["status"].map(lambda s: t(f"authorizations.status.{s}")),
     t("authorizations.column.revoked_at"): held["revoked_at"].map(revoked_at),
     t("authorizations.column.revoked_reason"): held["revoked_reason"].fillna(""),
     t("authorizations.column.granted_by"): held["granted_by"],

@@ -64,6 +64,7 @@ with new_tab, st.form("user_new"):
                                help=t("users.username_help"))
     name = right.text_input(t("users.column.display_name"), max_chars=users.MAX_DISPLAY_NAME, key="user_new_name")
     role = left.selectbox(t("users.column.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="user_new_role")
+    left, right = st.columns(2)
     password = left.text_input(t("users.password"), type="password", key="user_new_password",
                                help=t("users.password_help", n=users.MIN_PASSWORD_LENGTH))
     again = right.text_input(t("users.password_again"), type="password", key="user_new_password_again")

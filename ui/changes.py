@@ -17,6 +17,7 @@ from casedb.users import UserError
 from ui.i18n import format_number, t
 
 DONE_KEY = "change_done"
+CLEAR_KEY = "change_clear"
 
 
 def writer() -> Engine:
@@ -24,7 +25,11 @@ def writer() -> Engine:
 
 
 def show_done() -> None:
-    """The confirmation of the change the previous run made, once."""
+    """The confirmation of the change the previous run made, once; and the fields it asked to empty
+    emptied. Call before drawing those fields: a value set before a widget is drawn reaches the
+    browser, while a widget's state merely dropped would be sent back by the browser's form."""
+    for key in st.session_state.pop(CLEAR_KEY, ()):
+        st.session_state[key] = None
     message = st.session_state.pop(DONE_KEY, None)
     if message:
         st.success(message, icon=":material/check_circle:")
@@ -42,6 +47,5 @@ def apply(change: Callable[[], object], done: str, clear: tuple[str, ...] = ()) 
         st.error(t("change.failed", detail=str(error).splitlines()[0]), icon=":material/error:")
     else:
         st.session_state[DONE_KEY] = done
-        for key in clear:
-            st.session_state.pop(key, None)
+        st.session_state[CLEAR_KEY] = clear
         st.rerun()
