@@ -159,8 +159,9 @@ persons = Table(
     Column("sex", String(1), nullable=True),
     Column("birth_year", Integer, nullable=True),
     Column("is_resident", Boolean, nullable=False),
-    Column("home_kelurahan_code", String(13), ForeignKey("regions.code"), nullable=True),
-    Column("home_region_code", String(13), ForeignKey("external_regions.code"), nullable=True),
+    # No declared foreign keys: see the comment above test_results.
+    Column("home_kelurahan_code", String(13), nullable=True),  # a regions.code (kelurahan)
+    Column("home_region_code", String(13), nullable=True),  # an external_regions.code
     # Jittered by a few hundred metres at ingestion; never an address.
     Column("approx_lat", Float, nullable=True),
     Column("approx_lon", Float, nullable=True),
@@ -196,20 +197,22 @@ rejected_rows = Table(
     Index(None, "batch_id", "row_number"),
 )
 
-# test_results.person_key and .batch_id, and movements.person_key, are not declared foreign keys
-# (migration 0002). These are the high-volume tables: PostgreSQL checks a foreign key row by row
-# (a lookup and a row lock in persons or ingest_batches for every inserted row): a third of the
-# server's work inserting a million test results (BENCHMARKS.md, Ingestion). The only writers keep
-# the references by construction: ingestion inserts each chunk's persons from the same staging
-# rows just before the results, in the same transaction, and writes its own batch id; the demo
-# city generates every person its rows name. Nothing deletes persons or batches.
-# tests/test_ingest.py checks that no reference is left dangling. Facilities, entry points and
-# regions keep their foreign keys.
+# The high-volume tables declare no foreign keys (migrations 0002 and 0003): test_results'
+# person_key, batch_id and facility_id, movements' person_key, entry_point_id and region_code, and
+# persons' two region codes. PostgreSQL checks a foreign key row by row, a lookup and a row lock in
+# the referred table for every inserted row: with them, half of the server's work loading a million
+# test results (BENCHMARKS.md, Ingestion). The writers keep the references by construction:
+# ingestion resolves every facility, entry point and region code against the reference tables in
+# the batch's own transaction, inserts each chunk's persons from the same staging rows just before
+# their results, and writes its own batch id; the demo city generates only what its rows name.
+# Nothing deletes a person, batch, facility (one is closed, never removed), region or entry point.
+# tests/test_ingest.py checks that no reference is left dangling. The low-volume tables (cases,
+# certificates, contacts, reports, authorisations) keep theirs.
 test_results = Table(
     "test_results",
     metadata,
     Column("id", BigId, primary_key=True),
-    Column("facility_id", Integer, ForeignKey("facilities.id"), nullable=False),
+    Column("facility_id", Integer, nullable=False),  # a facilities.id
     Column("person_key", String(64), nullable=False),  # a persons.person_key
     Column("test_type", String(10), nullable=False),
     Column("purpose", String(16), nullable=False),
@@ -306,13 +309,13 @@ movements = Table(
     "movements",
     metadata,
     Column("id", BigId, primary_key=True),
-    # Not a declared foreign key: see test_results.
+    # No declared foreign keys: see the comment above test_results.
     Column("person_key", String(64), nullable=False),  # a persons.person_key
-    Column("entry_point_id", Integer, ForeignKey("entry_points.id"), nullable=False),
+    Column("entry_point_id", Integer, nullable=False),  # an entry_points.id
     Column("direction", String(3), nullable=False),
     Column("at", DateTime, nullable=False),
     Column("day", Date, nullable=False),
-    Column("region_code", String(13), ForeignKey("external_regions.code"), nullable=True,
+    Column("region_code", String(13), nullable=True,  # an external_regions.code
            comment="origin of an entry, destination of an exit"),
     Column("mode", String(10), nullable=False),
     Column("certificate_number", String(40), nullable=True),

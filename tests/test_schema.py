@@ -4,6 +4,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+import pytest
 from sqlalchemy import func, inspect, select, text
 
 from casedb import reference
@@ -36,7 +37,6 @@ def test_fresh_database_starts_at_data_version_zero(empty_db):
 
 
 def test_check_constraints_refuse_unknown_vocabulary(empty_db):
-    import pytest
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError):
@@ -47,13 +47,26 @@ def test_check_constraints_refuse_unknown_vocabulary(empty_db):
             ))
 
 
-def test_revision_0002_keeps_the_rows_of_a_loaded_database(backend, tmp_path):
-    """A database loaded at revision 0001 (cases and certificates pointing at its test results)
-    upgrades with every row kept and only the person and batch foreign keys gone, and back."""
+# revision -> the foreign keys it drops (the high-volume tables' row-checked references)
+DROPPED_KEYS = {
+    "0002": {"fk_test_results_person_key_persons", "fk_test_results_batch_id_ingest_batches",
+             "fk_movements_person_key_persons"},
+    "0003": {"fk_test_results_facility_id_facilities", "fk_movements_entry_point_id_entry_points",
+             "fk_movements_region_code_external_regions", "fk_persons_home_kelurahan_code_regions",
+             "fk_persons_home_region_code_external_regions"},
+}
+
+
+@pytest.mark.parametrize("revision", sorted(DROPPED_KEYS))
+def test_revisions_dropping_foreign_keys_keep_every_row(backend, tmp_path, revision):
+    """A database loaded at the revision before (cases and certificates pointing at its test
+    results, results at their persons) upgrades with every row kept and exactly the revision's
+    foreign keys gone, and back."""
+    previous = f"{int(revision) - 1:04d}"
     url = create_database(backend, tmp_path)
     try:
         engine = get_engine(url)
-        upgrade(engine, "0001")
+        upgrade(engine, previous)
         with engine.begin() as conn:
             reference.load(conn)
         fixtures = Path(__file__).parent / "fixtures" / "ingest"
@@ -67,21 +80,19 @@ def test_revision_0002_keeps_the_rows_of_a_loaded_database(backend, tmp_path):
 
         def foreign_keys() -> set[str]:
             inspector = inspect(engine)
-            return {fk["name"] for table in ("test_results", "movements") for fk in inspector.get_foreign_keys(table)}
+            return {fk["name"] for table in inspector.get_table_names() for fk in inspector.get_foreign_keys(table)}
 
-        loaded = row_counts()
-        person_and_batch = {"fk_test_results_person_key_persons", "fk_test_results_batch_id_ingest_batches",
-                            "fk_movements_person_key_persons"}
-        assert person_and_batch <= foreign_keys()
-        upgrade(engine, "0002")
+        loaded, before = row_counts(), foreign_keys()
+        assert DROPPED_KEYS[revision] <= before
+        upgrade(engine, revision)
         assert row_counts() == loaded
-        assert foreign_keys() == {"fk_test_results_facility_id_facilities", "fk_movements_entry_point_id_entry_points",
-                                  "fk_movements_region_code_external_regions"}
-        assert {i["name"] for i in inspect(engine).get_indexes("test_results")} >= {
-            i.name for i in metadata.tables["test_results"].indexes}
-        _downgrade(engine, "0001")
+        assert foreign_keys() == before - DROPPED_KEYS[revision]
+        for table in ("persons", "test_results", "movements"):
+            assert {i["name"] for i in inspect(engine).get_indexes(table)} >= {
+                i.name for i in metadata.tables[table].indexes}
+        _downgrade(engine, previous)
         assert row_counts() == loaded
-        assert person_and_batch <= foreign_keys()
+        assert foreign_keys() == before
     finally:
         drop_database(url)
 

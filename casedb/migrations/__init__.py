@@ -1,0 +1,1 @@
+"""Alembic migrations (versions/) and the helpers more than one revision uses."""
