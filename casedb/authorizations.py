@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from casedb.facilities import RegistryError, new_id, normalise_code, record_change
+from casedb.facilities import RegistryError, normalise_code, record_change
 from casedb.schema import TEST_TYPES, authorization_test_types, authorizations, facilities
 from casedb.users import User
 from casedb.wib import now_utc
@@ -58,7 +58,7 @@ def grant(engine: Engine, registry_code: str, number: str, test_types, valid_fro
             if conn.execute(select(authorizations.c.id).where(authorizations.c.number == number)).first():
                 raise RegistryError("registry.number_taken")
             authorization_id = conn.execute(insert(authorizations).values(
-                **new_id(conn, authorizations), facility_id=facility.id, number=number, valid_from=valid_from,
+                facility_id=facility.id, number=number, valid_from=valid_from,
                 valid_until=valid_until, granted_by=by.username,
             )).inserted_primary_key[0]
             conn.execute(insert(authorization_test_types),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Table
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Table, text
 from sqlalchemy.engine import Connection
 
 from casedb.schema import metadata
@@ -41,8 +41,22 @@ def insert_frame(conn: Connection, table: Table | str, frame: pd.DataFrame) -> i
         return 0
     dialect = conn.dialect.name
     step = COPY_CHUNK_ROWS if dialect == "postgresql" else SQLITE_CHUNK_ROWS
-    return sum(write_rows(conn, convert_frame(dialect, table, frame.iloc[start:start + step]))
-               for start in range(0, len(frame), step))
+    written = sum(write_rows(conn, convert_frame(dialect, table, frame.iloc[start:start + step]))
+                  for start in range(0, len(frame), step))
+    if "id" in frame:
+        advance_id_sequence(conn, table)
+    return written
+
+
+def advance_id_sequence(conn: Connection, table: Table | str) -> None:
+    """After rows were written with their ids given, move PostgreSQL's id sequence past them, so
+    that the next row inserted without an id (an upload after the demo city, a facility registered
+    after the reference load) does not collide. SQLite takes the next rowid from the rows."""
+    if conn.dialect.name != "postgresql":
+        return
+    name = table if isinstance(table, str) else table.name
+    conn.execute(text(f"SELECT setval(pg_get_serial_sequence(:name, 'id'), "
+                      f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"), {"name": name})
 
 
 def convert_frame(dialect: str, table: Table | str, frame: pd.DataFrame) -> ConvertedRows:

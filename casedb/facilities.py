@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -106,17 +106,6 @@ def _check_coordinates(conn: Connection, lat: float | None, lon: float | None) -
         raise RegistryError("registry.coordinates_outside", south=south, north=north, west=west, east=east)
 
 
-def new_id(conn: Connection, table: Table) -> dict:
-    """The id column for a new row of a registry table. The demo city and reference loads write
-    their ids themselves (COPY), which leaves PostgreSQL's sequence behind them: there the table is
-    locked against other writers for the transaction and the next id taken from its rows. SQLite
-    gives the next rowid itself."""
-    if conn.dialect.name != "postgresql":
-        return {}
-    conn.execute(text(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE"))
-    return {"id": conn.execute(select(func.coalesce(func.max(table.c.id), 0) + 1)).scalar_one()}
-
-
 def record_change(conn: Connection, by: User, action: str, **detail) -> None:
     """The audit row of a registry change, in its transaction, and the data version bump."""
     audit.record(conn, by.username, by.role, action, "success", detail)
@@ -141,7 +130,7 @@ def register(engine: Engine, draft: FacilityDraft, by: User) -> int:
             if conn.execute(select(facilities.c.id).where(facilities.c.registry_code == code)).first():
                 raise RegistryError("registry.code_taken", code=code)
             facility_id = conn.execute(insert(facilities).values(
-                **new_id(conn, facilities), registry_code=code, **values, closed_on=None, is_synthetic=False,
+                registry_code=code, **values, closed_on=None, is_synthetic=False,
                 source=f"registered in the dashboard by {by.username}",
             )).inserted_primary_key[0]
             record_change(conn, by, "facility_change", facility=code, op="register", **values)

@@ -472,3 +472,19 @@ def test_templates_load_as_they_are(db, tmp_path):
         summary = load(db, source, tmp_path / f"template_{source}_v1.0.csv", pepper=PEPPER)
         assert_counts(summary, 1, 1, 0, 0)
     assert counts(db)["test_results"] == 1
+
+
+def test_an_upload_into_the_demo_city_gets_ids_after_the_city_rows(empty_db):
+    """The demo city writes its rows with their ids given; rows loaded after it (an upload, the
+    simulator) must get new ids past them rather than collide with id 1 (as they did on PostgreSQL)."""
+    from casedb.demo import build
+    from tests.conftest import DEMO_END
+
+    build(empty_db, scale="small", end=DEMO_END)
+    city_max = rows(empty_db, "SELECT MAX(id) FROM movements")[0][0]
+    before = counts(empty_db)["movements"]
+    summary = load(empty_db, "movements", FIXTURES / "movements.csv", pepper=PEPPER)
+    assert_counts(summary, 7, 4, 2, 1)
+    assert counts(empty_db)["movements"] == before + 4
+    assert rows(empty_db, "SELECT MIN(id), MAX(id) FROM movements WHERE id > :m", m=city_max) == [
+        (city_max + 1, city_max + 4)]

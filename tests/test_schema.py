@@ -97,6 +97,30 @@ def test_revisions_dropping_foreign_keys_keep_every_row(backend, tmp_path, revis
         drop_database(url)
 
 
+def test_revision_0004_moves_id_sequences_past_the_stored_rows(backend, tmp_path):
+    """A database whose loads wrote ids without advancing PostgreSQL's sequence (as they did
+    before) takes the next new facility's id after the stored ones once upgraded."""
+    url = create_database(backend, tmp_path)
+    try:
+        engine = get_engine(url)
+        upgrade(engine, "0003")
+        with engine.begin() as conn:
+            reference.load(conn)
+            if backend == "postgresql":
+                conn.execute(text("SELECT setval(pg_get_serial_sequence('facilities', 'id'), 1, false)"))
+        upgrade(engine, "0004")
+        with engine.begin() as conn:
+            stored = conn.execute(text("SELECT MAX(id) FROM facilities")).scalar_one()
+            conn.execute(text(
+                "INSERT INTO facilities (registry_code, name, type, kelurahan_code, lat, lon, opened_on, "
+                "closed_weekdays, reports_daily, is_synthetic, source) SELECT 'NEW-1', name, type, kelurahan_code, "
+                "lat, lon, opened_on, closed_weekdays, reports_daily, is_synthetic, source FROM facilities WHERE id = 1"))
+            assert conn.execute(text("SELECT id FROM facilities WHERE registry_code = 'NEW-1'")).scalar_one() \
+                == stored + 1
+    finally:
+        drop_database(url)
+
+
 def _downgrade(engine, revision: str) -> None:
     config = alembic_config()
     with engine.begin() as conn:

@@ -23,6 +23,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from casedb import schema
+from casedb.bulk import advance_id_sequence
 
 __all__ = [
     "CITY_POPULATION", "load", "kecamatan_frame", "kelurahan_frame", "external_region_frame",
@@ -105,3 +106,4 @@ def load(conn: Connection) -> None:
                  [_columns_of(schema.external_regions, r) for r in _rows("external_regions.csv")])
     for table, name in ((schema.entry_points, "entry_points.csv"), (schema.facilities, "facilities.csv")):
         conn.execute(insert(table), [{**_columns_of(table, r), "id": i} for i, r in enumerate(_rows(name), start=1)])
+        advance_id_sequence(conn, table)
