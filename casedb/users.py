@@ -87,6 +87,13 @@ def normalise_username(username: str) -> str:
     return (username or "").strip().lower()
 
 
+def unknown_account(name: str) -> str:
+    """How the audit log names a sign-in attempt for an account that does not exist: its first three
+    characters and a star for each of the rest (at most 20). Enough to see one name tried again and
+    again; not a password typed into the wrong box, kept whole."""
+    return "?" + name[:3] + "*" * min(max(len(name) - 3, 0), 20)
+
+
 def _check_username(username: str) -> str:
     name = normalise_username(username)
     if not _USERNAME.fullmatch(name):
@@ -218,7 +225,7 @@ def authenticate(engine: Engine, username: str, password: str) -> User | Refusal
             return User(row.username, row.display_name, row.role, row.email, row.is_demo)
         if refusal.reason == "bad_credentials" and row is not None:
             refusal = _count_failure(conn, row, now)
-        audit.record(conn, name if row is not None else f"?{name}"[:80], row.role if row else None,
+        audit.record(conn, name if row is not None else unknown_account(name), row.role if row else None,
                      "login", "failure", {"method": "password", "reason": refusal.reason})
     return refusal
 
