@@ -45,7 +45,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """The engine for `url` (default: the configured DATABASE_URL), created once per process."""
+    """The engine for `url`, created once per process. The default, DATABASE_URL, is the one that
+    writes (sign-ins, audit rows, uploads, registry changes); pages read figures through the query
+    runner, which uses READ_DATABASE_URL where it is set."""
     url = url or settings.database_url()
     with _lock:
         engine = _engines.get(url)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from casedb import authorizations
+from casedb.engine import get_engine
 from casedb.schema import TEST_TYPES
 from casedb.wib import today_wib, to_wib
 from ui import auth, changes, live
@@ -67,7 +68,7 @@ with grant_tab, st.form("authorization_grant"):
     valid_until = right.date_input(t("authorizations.column.valid_until"), format="DD/MM/YYYY",
                                    value=today + timedelta(days=DEFAULT_VALID_DAYS - 1), key="authorization_until")
     if st.form_submit_button(t("authorizations.grant"), type="primary", icon=":material/approval:"):
-        changes.apply(lambda: authorizations.grant(changes.writer(), facility, number, test_types, valid_from,
+        changes.apply(lambda: authorizations.grant(get_engine(), facility, number, test_types, valid_from,
                                                    valid_until, operator),
                       t("authorizations.granted", code=facility), clear=NEW_FIELDS)
 
@@ -81,5 +82,5 @@ with revoke_tab:
             reason = st.text_area(t("authorizations.column.revoked_reason"), max_chars=authorizations.MAX_REASON,
                                   key="authorization_revoke_reason", help=t("authorizations.reason_help"))
             if st.form_submit_button(t("authorizations.revoke"), icon=":material/block:"):
-                changes.apply(lambda: authorizations.revoke(changes.writer(), chosen, reason, operator),
+                changes.apply(lambda: authorizations.revoke(get_engine(), chosen, reason, operator),
                               t("authorizations.revoked", code=facility), clear=("authorization_revoke_reason",))

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from casedb import facilities
+from casedb.engine import get_engine
 from casedb.schema import FACILITY_TYPES
 from casedb.wib import today_wib
 from ui import auth, changes, live
@@ -121,7 +122,7 @@ with register_tab, st.form("facility_new"):
                          help=t("facilities.registry_code_help"))
     fields = facility_form("facility_new", kelurahan)
     if st.form_submit_button(t("facilities.register"), type="primary", icon=":material/add_business:"):
-        changes.apply(lambda: facilities.register(changes.writer(), facilities.FacilityDraft(code, **fields), operator),
+        changes.apply(lambda: facilities.register(get_engine(), facilities.FacilityDraft(code, **fields), operator),
                       t("facilities.registered", code=facilities.normalise_code(code)), clear=NEW_FIELDS)
 
 with edit_tab:
@@ -131,7 +132,7 @@ with edit_tab:
         with st.form(f"facility_edit_{chosen}"):
             fields = facility_form(f"facility_edit_{chosen}", kelurahan, every.loc[chosen])
             if st.form_submit_button(t("facilities.save"), type="primary", icon=":material/save:"):
-                changes.apply(lambda: facilities.edit(changes.writer(), facilities.FacilityDraft(chosen, **fields),
+                changes.apply(lambda: facilities.edit(get_engine(), facilities.FacilityDraft(chosen, **fields),
                                                       operator),
                               t("facilities.saved", code=chosen))
 
@@ -145,10 +146,10 @@ with close_tab:
                                 key=f"facility_close_day_{chosen}")
             st.caption(t("facilities.close_help"))
             if st.button(t("facilities.close_button"), icon=":material/domain_disabled:", key="facility_close"):
-                changes.apply(lambda: facilities.close(changes.writer(), chosen, day, operator),
+                changes.apply(lambda: facilities.close(get_engine(), chosen, day, operator),
                               t("facilities.closed", code=chosen))
         else:
             st.info(t("facilities.closed_since", day=format_date(closed_on)), icon=":material/domain_disabled:")
             if st.button(t("facilities.reopen"), icon=":material/domain:", key="facility_reopen"):
-                changes.apply(lambda: facilities.reopen(changes.writer(), chosen, operator),
+                changes.apply(lambda: facilities.reopen(get_engine(), chosen, operator),
                               t("facilities.reopened", code=chosen))

@@ -5,7 +5,6 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from casedb import settings
 from casedb.engine import DatabaseUnavailable, get_engine
 from casedb.ingest import SOURCE_CHOICES, IngestRefused, Message, load, preview, resolve_pepper
 from casedb.ingest.read import mask_cell
@@ -37,7 +36,7 @@ st.title(t("page.upload"))
 st.caption(t("upload.intro"))
 lang = language()
 # Loading writes: it goes through DATABASE_URL, never the read-only role the pages read with.
-engine = get_engine(settings.database_url())
+engine = get_engine()
 
 try:
     resolve_pepper(engine)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from casedb import users
+from casedb.engine import get_engine
 from casedb.schema import ROLES
 from casedb.wib import now_utc, to_wib
 from ui import auth, changes
@@ -29,13 +30,13 @@ def account_label(account: dict) -> str:
 def create(username: str, name: str, role: str, password: str, again: str, by: users.User) -> None:
     if password != again:
         raise users.UserError("users.password_mismatch")
-    users.create(changes.writer(), username, role, password, name, by=by)
+    users.create(get_engine(), username, role, password, name, by=by)
 
 
 def reset(username: str, password: str, again: str, by: users.User) -> None:
     if password != again:
         raise users.UserError("users.password_mismatch")
-    users.reset_password(changes.writer(), username, password, by=by)
+    users.reset_password(get_engine(), username, password, by=by)
 
 
 begin("users")
@@ -44,7 +45,7 @@ st.caption(t("users.intro"))
 operator = auth.current_user()
 changes.show_done()
 
-accounts = users.list_users(changes.writer())
+accounts = users.list_users(get_engine())
 now = now_utc()
 st.dataframe(pd.DataFrame({
     t("users.column.username"): [a["username"] for a in accounts],
@@ -83,19 +84,19 @@ with change_tab:
         left, middle, right = st.columns(3)
         if account["is_active"]:
             if left.button(t("users.disable"), icon=":material/person_off:", key="user_disable"):
-                changes.apply(lambda: users.disable(changes.writer(), chosen, by=operator), done)
+                changes.apply(lambda: users.disable(get_engine(), chosen, by=operator), done)
         elif left.button(t("users.enable"), icon=":material/person_check:", key="user_enable"):
-            changes.apply(lambda: users.enable(changes.writer(), chosen, by=operator), done)
+            changes.apply(lambda: users.enable(get_engine(), chosen, by=operator), done)
         locked = bool(account["failed_attempts"]) or (account["locked_until"] is not None
                                                       and account["locked_until"] > now)
         if middle.button(t("users.unlock"), icon=":material/lock_open:", key="user_unlock", disabled=not locked):
-            changes.apply(lambda: users.unlock(changes.writer(), chosen, by=operator), done)
+            changes.apply(lambda: users.unlock(get_engine(), chosen, by=operator), done)
 
         with st.form("user_role"):
             new_role = st.selectbox(t("users.new_role"), ROLES, index=ROLES.index(account["role"]),
                                     format_func=lambda r: t(f"role.{r}"), key=f"user_role_{chosen}")
             if st.form_submit_button(t("users.change_role"), icon=":material/badge:"):
-                changes.apply(lambda: users.change_role(changes.writer(), chosen, new_role, by=operator), done)
+                changes.apply(lambda: users.change_role(get_engine(), chosen, new_role, by=operator), done)
         with st.form("user_reset"):
             left, right = st.columns(2)
             new_password = left.text_input(t("users.new_password"), type="password", key="user_reset_password",

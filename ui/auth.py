@@ -71,7 +71,7 @@ def _still_active(user: users.User) -> users.User | None:
     """The account as it is now: disabling it or changing its role takes effect at the next click.
     While the database is away the session stands (pages show their last good figures meanwhile)."""
     try:
-        with _writer().connect() as conn:
+        with get_engine().connect() as conn:
             row = conn.execute(select(users_table.c.role, users_table.c.is_active)
                                .where(users_table.c.username == user.username)).first()
     except UNAVAILABLE_ERRORS:
@@ -113,14 +113,9 @@ def record(action: str, outcome: str, detail: str | dict | None = None) -> None:
 def _audit(username, role, action: str, outcome: str, detail=None) -> None:
     """audit.record through DATABASE_URL; a database that is away loses the row rather than the page."""
     try:
-        audit.record(_writer(), username, role, action, outcome, detail)
+        audit.record(get_engine(), username, role, action, outcome, detail)
     except UNAVAILABLE_ERRORS:
         _LOG.warning("audit row lost, database unavailable: %s %s %s", username, action, outcome)
-
-
-def _writer():
-    """Sign-in writes (failed attempts, the audit log) go through DATABASE_URL, never the read-only role."""
-    return get_engine(settings.database_url())
 
 
 # ----------------------------------------------------------------------------------- the guard
@@ -165,7 +160,7 @@ def login_form() -> None:
         submitted = st.form_submit_button(t("auth.submit"), type="primary")
     if submitted:
         try:
-            outcome = users.authenticate(_writer(), username, password)
+            outcome = users.authenticate(get_engine(), username, password)
         except UNAVAILABLE_ERRORS:
             st.error(t("db.unreachable"), icon=":material/cloud_off:")
             return
@@ -209,7 +204,7 @@ def _sso_session() -> dict | None:
     except (KeyError, AttributeError, TokenRefused, OSError, ValueError) as error:
         _audit(None, None, "login", "failure", {"method": "sso", "reason": str(error)[:200]})
         return _refuse_sso("auth.sso_refused")
-    user = user_for_claims(_writer(), claims, settings.get("SSO_ROLES"), settings.get("SSO_GROUPS_CLAIM"))
+    user = user_for_claims(get_engine(), claims, settings.get("SSO_ROLES"), settings.get("SSO_GROUPS_CLAIM"))
     if user is None:
         _audit(claims.get("email"), None, "login", "refused", {"method": "sso", "reason": "no_role"})
         return _refuse_sso("auth.sso_no_role")

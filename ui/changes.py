@@ -7,21 +7,15 @@ from __future__ import annotations
 from typing import Callable
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from casedb import settings
-from casedb.engine import DatabaseUnavailable, get_engine
+from casedb.engine import DatabaseUnavailable
 from casedb.facilities import RegistryError
 from casedb.users import UserError
 from ui.i18n import format_number, t
 
 DONE_KEY = "change_done"
 CLEAR_KEY = "change_clear"
-
-
-def writer() -> Engine:
-    return get_engine(settings.database_url())
 
 
 def show_done() -> None:
