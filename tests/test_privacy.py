@@ -442,7 +442,10 @@ def _rendered(at) -> str:
     elements = [e for block in (at.main, at.sidebar) for e in block]
     frames = [e.value for e in elements if e.type in ("arrow_data_frame", "dataframe", "table")
               and isinstance(getattr(e, "value", None), pd.DataFrame)]
-    return "\n".join([str(e.proto) for e in elements] + [f.to_csv(index=False) for f in frames])
+    # Widget ids carry a hex hash of the widget's options ("$$ID-<32 hex digits>-key"), which
+    # may hold a run of 16 decimal digits by chance: it is Streamlit's, not data.
+    protos = [re.sub(r"\$\$ID-[0-9a-f]{32}-", "$$ID-", str(e.proto)) for e in elements]
+    return "\n".join(protos + [f.to_csv(index=False) for f in frames])
 
 
 def _small_counts(frame: pd.DataFrame) -> list:
