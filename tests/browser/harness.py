@@ -191,8 +191,10 @@ def rerun(page: Page) -> Iterator[None]:
 
 
 def open_app(page: Page, server: Server, path: str = "") -> None:
-    page.goto(f"{server.url}/{path.lstrip('/')}")
-    wait_until_idle(page)
+    """Open an address and wait for the first script run to be drawn: on a loaded machine the empty
+    page can sit quiet for longer than wait_until_idle's pause before that run begins."""
+    with rerun(page):
+        page.goto(f"{server.url}/{path.lstrip('/')}")
 
 
 def main_text(page: Page) -> str:
