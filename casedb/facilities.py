@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casedb import audit
 from casedb.data_version import bump
+from casedb.errors import RefusedChange
 from casedb.schema import FACILITY_TYPES, facilities, regions
 from casedb.users import User
 
@@ -31,14 +32,8 @@ COORDINATE_MARGIN_DEGREES = 0.1
 WEEKDAYS = "1234567"  # ISO: 1 = Monday .. 7 = Sunday
 
 
-class RegistryError(ValueError):
-    """A registry change that cannot be made; `key` is a catalog key, `params` fill its placeholders
-    (numbers are formatted in the reader's locale where it is shown)."""
-
-    def __init__(self, key: str, **params):
-        super().__init__(f"{key} {params}" if params else key)
-        self.key = key
-        self.params = params
+class RegistryError(RefusedChange):
+    """A registry change that cannot be made (catalog keys `registry.*`)."""
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 
 from casedb import audit, settings
 from casedb.engine import get_engine
+from casedb.errors import RefusedChange
 from casedb.schema import ROLES, users
 from casedb.wib import now_utc
 
@@ -53,14 +54,8 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended co
 _DUMMY_HASH = _hasher.hash("no such user: equal timing")
 
 
-class UserError(ValueError):
-    """A user operation that cannot be done; `key` is a message key (`users.*`), `params` fill its
-    placeholders."""
-
-    def __init__(self, key: str, detail: str = "", **params):
-        super().__init__(f"{key}: {detail}" if detail else key)
-        self.key = key
-        self.params = params
+class UserError(RefusedChange):
+    """A user operation that cannot be done (catalog keys `users.*`)."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from casedb.engine import DatabaseUnavailable
-from casedb.facilities import RegistryError
-from casedb.users import UserError
+from casedb.errors import RefusedChange
 from ui.i18n import format_number, t
 
 DONE_KEY = "change_done"
@@ -34,7 +33,7 @@ def apply(change: Callable[[], object], done: str, clear: tuple[str, ...] = ()) 
     say why not (the widgets keep what was typed)."""
     try:
         change()
-    except (RegistryError, UserError) as error:
+    except RefusedChange as error:
         params = {k: format_number(v, 3) if isinstance(v, float) else v for k, v in error.params.items()}
         st.error(t(error.key, **params), icon=":material/block:")
     except (DatabaseUnavailable, SQLAlchemyError) as error:
