@@ -29,6 +29,8 @@ MAX_NAME = 120  # the column's width
 # stretch a few kilometres past their centroids. 0.1 degree (about 11 km) still refuses swapped,
 # mistyped or sign-flipped coordinates, which land hundreds of kilometres away.
 COORDINATE_MARGIN_DEGREES = 0.1
+# Above Indonesia's largest hospitals (about 1,500 beds): a bigger number is a typing slip.
+MAX_BEDS = 3000
 WEEKDAYS = "1234567"  # ISO: 1 = Monday .. 7 = Sunday
 
 
@@ -49,6 +51,7 @@ class FacilityDraft:
     opened_on: date | None
     closed_weekdays: tuple[int, ...] = field(default=())
     reports_daily: bool = True
+    beds: int | float | None = None  # inpatient beds; unknown for most puskesmas, clinics and labs
 
 
 def normalise_code(code: str) -> str:
@@ -76,9 +79,18 @@ def _checked(conn: Connection, draft: FacilityDraft) -> dict:
         raise RegistryError("registry.bad_weekdays")
     if len(days) == len(WEEKDAYS):
         raise RegistryError("registry.never_open")
+    beds = _checked_beds(draft.beds)
     return {"name": name, "type": draft.type, "kelurahan_code": draft.kelurahan_code,
             "lat": float(draft.lat), "lon": float(draft.lon), "opened_on": draft.opened_on,
-            "closed_weekdays": "".join(map(str, days)), "reports_daily": bool(draft.reports_daily)}
+            "closed_weekdays": "".join(map(str, days)), "reports_daily": bool(draft.reports_daily), "beds": beds}
+
+
+def _checked_beds(beds: int | float | None) -> int | None:
+    if beds is None:
+        return None
+    if not (math.isfinite(beds) and beds == int(beds) and 0 <= beds <= MAX_BEDS):
+        raise RegistryError("registry.bad_beds", limit=MAX_BEDS)
+    return int(beds)
 
 
 def city_box(conn: Connection) -> tuple[float, float, float, float] | None:

@@ -1,4 +1,4 @@
--- returns: one row per facility of the registry, by registry code: registry_code, name, type, kelurahan_code, kelurahan, kecamatan_code, kecamatan, lat, lon, opened_on, closed_on, closed_weekdays (ISO weekdays, e.g. '67'), reports_daily, valid_authorizations (authorisations valid on the WIB day today, not revoked); filtered by search (registry code or name, any case), type and kecamatan when not empty
+-- returns: one row per facility of the registry, by registry code: registry_code, name, type, kelurahan_code, kelurahan, kecamatan_code, kecamatan, lat, lon, opened_on, closed_on, closed_weekdays (ISO weekdays, e.g. '67'), reports_daily, beds (inpatient beds, NULL when unknown), valid_authorizations (authorisations valid on the WIB day today, not revoked); filtered by search (registry code or name, any case), type and kecamatan when not empty
 -- params: search (text: a LIKE pattern, lower case, '%' and '_' escaped with '\'; '' = every facility), type (text, '' = every type), kecamatan (text: kecamatan code, '' = every kecamatan), today (date: the WIB day)
 -- roles: health, admin
 -- suppress: none
@@ -16,6 +16,7 @@ SELECT
     f.closed_on,
     f.closed_weekdays,
     f.reports_daily,
+    f.beds,
     (SELECT COUNT(*)
      FROM authorizations a
      WHERE a.facility_id = f.id

@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
@@ -62,17 +63,17 @@ def city_registry(empty_db):
 
 def test_register_stores_the_facility_audits_it_and_bumps_the_version(city_registry):
     before = version(city_registry)
-    facility_id = facilities.register(city_registry, draft(closed_weekdays=(7, 6, 7)), OPERATOR)
+    facility_id = facilities.register(city_registry, draft(closed_weekdays=(7, 6, 7), beds=12.0), OPERATOR)
     assert facility_id == 37  # after the 36 reference facilities, on PostgreSQL too
     row = stored(city_registry, "PKU-0001")  # codes are kept in capitals, as the register writes them
     assert (row.name, row.type, row.kelurahan_code, row.lat, row.lon, row.opened_on, row.closed_on,
-            row.closed_weekdays, row.reports_daily, row.is_synthetic) == (
-        "Klinik Sehat Bersama", "clinic", JADIREJO, 0.5141, 101.4452, date(2026, 3, 1), None, "67", True, False)
+            row.closed_weekdays, row.reports_daily, row.beds, row.is_synthetic) == (
+        "Klinik Sehat Bersama", "clinic", JADIREJO, 0.5141, 101.4452, date(2026, 3, 1), None, "67", True, 12, False)
     assert version(city_registry) == before + 1
     assert audit_rows(city_registry) == [("op.satu", "admin", "success", {
         "facility": "PKU-0001", "op": "register", "name": "Klinik Sehat Bersama", "type": "clinic",
         "kelurahan_code": JADIREJO, "lat": 0.5141, "lon": 101.4452, "opened_on": "2026-03-01",
-        "closed_weekdays": "67", "reports_daily": True})]
+        "closed_weekdays": "67", "reports_daily": True, "beds": 12})]
 
 
 @pytest.mark.parametrize("changes, key", [
@@ -94,6 +95,10 @@ def test_register_stores_the_facility_audits_it_and_bumps_the_version(city_regis
     (dict(opened_on=None), "registry.opened_missing"),
     (dict(closed_weekdays=(8,)), "registry.bad_weekdays"),
     (dict(closed_weekdays=tuple(range(1, 8))), "registry.never_open"),
+    (dict(beds=-1), "registry.bad_beds"),
+    (dict(beds=12.5), "registry.bad_beds"),
+    (dict(beds=3001), "registry.bad_beds"),                             # a typing slip: no hospital is so big
+    (dict(beds=float("inf")), "registry.bad_beds"),
 ])
 def test_a_bad_facility_is_refused_with_its_message_and_nothing_written(city_registry, changes, key):
     before = version(city_registry)
@@ -138,6 +143,13 @@ def test_edit_writes_and_audits_only_what_changed(city_registry):
     # The same draft again changes nothing and writes nothing.
     assert facilities.edit(city_registry, draft(name="Klinik Sehat Bersama 2", reports_daily=False), OPERATOR) == {}
     assert version(city_registry) == before + 1 and len(audit_rows(city_registry)) == 2
+    # Beds: set, then cleared again (unknown).
+    assert facilities.edit(city_registry, draft(name="Klinik Sehat Bersama 2", reports_daily=False, beds=3000),
+                           OPERATOR) == {"beds": 3000}
+    assert stored(city_registry, "PKU-0001").beds == 3000
+    assert facilities.edit(city_registry, draft(name="Klinik Sehat Bersama 2", reports_daily=False), OPERATOR) == {
+        "beds": None}
+    assert stored(city_registry, "PKU-0001").beds is None
     with pytest.raises(RegistryError) as refused:
         facilities.edit(city_registry, draft(registry_code="NO-SUCH"), OPERATOR)
     assert refused.value.key == "registry.unknown_facility"
@@ -267,3 +279,31 @@ def test_the_page_refuses_other_roles(page_city):
         at = open_page(role)
         assert [e.value for e in at.error] == [t("page.not_allowed", role=t(f"role.{role}"))]
         assert not at.dataframe
+
+
+def test_a_selected_row_links_to_that_facilitys_authorisations(page_city):
+    # Through dashboard.py, as a browser gets it: the link needs the session's navigation.
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["lang"] = "id"
+    sign_in(at, "health")
+    at.run().switch_page("pages/facilities.py").run()
+    assert t("facilities.pick_for_authorizations") in [c.value for c in at.caption]
+    codes = list(at.dataframe[0].value[t("facilities.column.registry_code")])
+    at.session_state["facility_table"] = {"selection": {"rows": [codes.index("1471398")], "columns": []}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    links = [(link.proto.label, link.proto.page, link.proto.query_string) for link in at.main.get("page_link")]
+    assert links == [(t("facilities.open_authorizations", code="1471398"), "authorizations",
+                      "facility=1471398")]
+
+
+def test_beds_are_shown_and_edited(page_city):
+    at = open_page("admin")
+    beds = at.dataframe[0].value.set_index(t("facilities.column.registry_code"))[t("facilities.column.beds")]
+    assert beds.loc["1471398"] == 62 and pd.isna(beds.loc["PKU-0001"])  # RS Daerah Madani, as in the reference
+    at.selectbox(key="facility_edit_choice").set_value("PKU-0001").run()
+    at.number_input(key="facility_edit_PKU-0001_beds").set_value(24)
+    click(at, t("facilities.save"))
+    assert [s.value for s in at.success] == [t("facilities.saved", code="PKU-0001")]
+    assert stored(page_city, "PKU-0001").beds == 24
+    assert audit_rows(page_city)[-1][3] == {"facility": "PKU-0001", "op": "edit", "beds": 24}
