@@ -13,9 +13,9 @@ from casedb.schema import FACILITY_TYPES
 from casedb.wib import today_wib
 from ui import auth, changes, live
 from ui.i18n import format_date, t
-from ui.page import begin
+from ui.page import begin, link_to
 
-NEW_FIELDS = ("facility_new_code", "facility_new_name", "facility_new_lat", "facility_new_lon")
+NEW_FIELDS = ("facility_new_code", "facility_new_name", "facility_new_lat", "facility_new_lon", "facility_new_beds")
 DAY_COLUMNS = ("opened_on", "closed_on")
 
 
@@ -68,6 +68,10 @@ def facility_form(prefix: str, kelurahan: pd.DataFrame, current: pd.Series | Non
         t("facilities.column.closed_weekdays"), list(range(1, 8)), format_func=lambda d: t(f"weekday.{d}"),
         default=[] if current is None else [int(d) for d in current["closed_weekdays"] or ""],
         key=f"{prefix}_weekdays", placeholder=t("facilities.weekdays_placeholder")))
+    beds = None if current is None or pd.isna(current["beds"]) else int(current["beds"])
+    values["beds"] = left.number_input(t("facilities.column.beds"), value=beds, min_value=0,
+                                       max_value=facilities.MAX_BEDS, step=1, key=f"{prefix}_beds",
+                                       help=t("facilities.beds_help"))
     values["reports_daily"] = st.checkbox(t("facilities.column.reports_daily"), key=f"{prefix}_daily",
                                           value=True if current is None else bool(current["reports_daily"]),
                                           help=t("facilities.reports_daily_help"))
@@ -92,7 +96,7 @@ area = kecamatan_box.selectbox(t("facilities.column.kecamatan"), ("", *sorted(ke
 
 shown = registry(search, kind, area)
 st.caption(t("facilities.count", rows=len(shown)))
-st.dataframe(pd.DataFrame({
+picked = st.dataframe(pd.DataFrame({
     t("facilities.column.registry_code"): shown["registry_code"],
     t("facilities.column.name"): shown["name"],
     t("facilities.column.type"): shown["type"].map(lambda k: t(f"facility_type.{k}")),
@@ -104,10 +108,17 @@ st.dataframe(pd.DataFrame({
     t("facilities.column.closed_on"): shown["closed_on"].map(lambda d: "" if pd.isna(d) else format_date(d)),
     t("facilities.column.closed_weekdays"): shown["closed_weekdays"].map(weekdays),
     t("facilities.column.reports_daily"): shown["reports_daily"],
+    t("facilities.column.beds"): shown["beds"].astype("Int64"),
     t("facilities.column.valid_authorizations"): shown["valid_authorizations"],
-}), hide_index=True, width="stretch",
+}), hide_index=True, width="stretch", key="facility_table", on_select="rerun", selection_mode="single-row",
     column_config={t("facilities.column.lat"): st.column_config.NumberColumn(format="%.5f"),
                    t("facilities.column.lon"): st.column_config.NumberColumn(format="%.5f")})
+rows = picked.selection.rows
+if rows:  # both roles that read the registry keep the authorisations too
+    code = shown["registry_code"].iloc[rows[0]]
+    link_to("authorizations", t("facilities.open_authorizations", code=code), facility=code)
+else:
+    st.caption(t("facilities.pick_for_authorizations"))
 
 if role != "admin":
     st.stop()

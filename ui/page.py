@@ -100,12 +100,22 @@ def _language_picker() -> None:
         st.query_params["lang"] = language()
 
 
+def link_to(page_key: str, label: str | None = None, **query_params: str) -> bool:
+    """A link to another page of the session's navigation (the session stays signed in), opening
+    it with `query_params`. False when there is none: a page run as the entry script itself (a
+    deep link as a fresh server's first request) has no pages beside it to link to."""
+    page = _BY_KEY[page_key]
+    try:
+        st.page_link(page.path, label=label or t(f"page.{page.key}"), icon=page.icon, query_params=query_params)
+    except StreamlitPageNotFoundError:
+        return False
+    return True
+
+
 def _page_links(role: str) -> None:
     for page in pages_for(role):
-        try:
-            st.page_link(page.path, label=t(f"page.{page.key}"), icon=page.icon)
-        except StreamlitPageNotFoundError:
-            return  # a page run as the entry script itself has no pages beside it to link to
+        if not link_to(page.key):
+            return
 
 
 def shell() -> None:

@@ -36,6 +36,16 @@ def _choose(page, scope, label: str, option: str) -> None:
     page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
 
 
+def _select_first_row(page) -> None:
+    """Tick the first row of the main area's table: its row marker, left of the first column
+    (the grid is drawn on a canvas, so by position: below the header row, in the marker column)."""
+    grid = page.locator(f'{harness.MAIN} [data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    grid.hover()
+    with harness.rerun(page):
+        page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+
+
 def test_an_operator_registers_a_facility_and_grants_it_an_authorisation(
         start_server, database_copy, new_page, accounts, catalogs):
     text = lambda key, **kw: catalogs.text("id", key).format(**kw)  # noqa: E731
@@ -63,9 +73,21 @@ def test_an_operator_registers_a_facility_and_grants_it_an_authorisation(
     assert _field(_form(page), text("facilities.column.registry_code")).input_value() == ""
     assert _field(_form(page), text("facilities.column.name")).input_value() == ""
 
-    harness.go_to(page, pages[text("page.authorizations")])
+    # To its authorisations from its row of the registry table, as a user does.
+    search = page.locator(harness.MAIN).get_by_label(text("facilities.search"), exact=True)
+    search.fill(CODE)
     with harness.rerun(page):
-        _choose(page, page.locator(harness.MAIN), text("authorizations.facility"), CODE)
+        search.press("Enter")
+    _select_first_row(page)
+    link = page.locator(harness.MAIN).get_by_role("link", name=text("facilities.open_authorizations", code=CODE))
+    harness.screenshot(page, "admin", "facility-row-selected", "id")
+    with harness.rerun(page):
+        link.click()
+    page.wait_for_url(re.compile(rf"/authorizations\?(.*&)?facility={re.escape(CODE)}"), timeout=harness.PAGE_TIMEOUT_MS)
+    harness.wait_until_idle(page)
+    chosen = page.locator(harness.MAIN).locator('[data-testid="stSelectbox"]').filter(
+        has=page.get_by_text(text("authorizations.facility"), exact=True))
+    assert CODE in chosen.locator("input").first.input_value()  # the link chose it
     form = _form(page)
     _field(form, text("authorizations.column.number")).fill(NUMBER)
     for test_type in ("PCR", "Antigen"):
