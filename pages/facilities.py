@@ -110,7 +110,9 @@ picked = st.dataframe(pd.DataFrame({
     t("facilities.column.reports_daily"): shown["reports_daily"],
     t("facilities.column.beds"): shown["beds"].astype("Int64"),
     t("facilities.column.valid_authorizations"): shown["valid_authorizations"],
-}), hide_index=True, width="stretch", key="facility_table", on_select="rerun", selection_mode="single-row",
+}), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    # A selection is a row number of this very table: new filters or new data start a new one.
+    key=f"facility_table {live.data_version()} {search!r} {kind} {area}",
     column_config={t("facilities.column.lat"): st.column_config.NumberColumn(format="%.5f"),
                    t("facilities.column.lon"): st.column_config.NumberColumn(format="%.5f")})
 rows = picked.selection.rows

@@ -289,12 +289,18 @@ def test_a_selected_row_links_to_that_facilitys_authorisations(page_city):
     at.run().switch_page("pages/facilities.py").run()
     assert t("facilities.pick_for_authorizations") in [c.value for c in at.caption]
     codes = list(at.dataframe[0].value[t("facilities.column.registry_code")])
-    at.session_state["facility_table"] = {"selection": {"rows": [codes.index("1471398")], "columns": []}}
+    table_key = next(k for k in at.session_state.keys() if k.startswith("facility_table"))
+    at.session_state[table_key] = {"selection": {"rows": [codes.index("1471398")], "columns": []}}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     links = [(link.proto.label, link.proto.page, link.proto.query_string) for link in at.main.get("page_link")]
     assert links == [(t("facilities.open_authorizations", code="1471398"), "authorizations",
                       "facility=1471398")]
+    # The last row picked, then a search leaving one row: that row number no longer means a facility.
+    at.session_state[table_key] = {"selection": {"rows": [len(codes) - 1], "columns": []}}
+    at.run().text_input(key="facility_search").input("madani").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.main.get("page_link") and t("facilities.pick_for_authorizations") in [c.value for c in at.caption]
 
 
 def test_beds_are_shown_and_edited(page_city):

@@ -51,6 +51,11 @@ def check(engine: Engine) -> None:
     st.session_state[CHANGED_AT_KEY] = changed_at
 
 
+def data_version() -> int | None:
+    """The data version this run's figures are of."""
+    return st.session_state.get(VERSION_KEY)
+
+
 def is_stale() -> bool:
     return bool(st.session_state.get(STALE_KEY))
 
