@@ -62,6 +62,27 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
+@contextmanager
+def database_away(url: str) -> Iterator[None]:
+    """The PostgreSQL database of `url` unreachable for the block, as when its server goes away:
+    its connections ended and the database renamed; back under its own name afterwards."""
+    name = make_url(url).database
+    admin = _pg_admin()
+
+    def rename(old: str, new: str) -> None:
+        dispose_all()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": old})
+            conn.execute(text(f'ALTER DATABASE "{old}" RENAME TO "{new}"'))
+
+    rename(name, f"{name}_away")
+    try:
+        yield
+    finally:
+        rename(f"{name}_away", name)
+        admin.dispose()
+
+
 def migrated_engine(backend: str, directory: Path) -> tuple[str, Engine]:
     url = create_database(backend, directory)
     engine = get_engine(url)

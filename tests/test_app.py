@@ -6,15 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
 import queries
-from casedb.engine import dispose_all
 from casedb.schema import ROLES
 from tests.sessions import sign_in
-from tests.conftest import PG_ADMIN_URL, drop_database, migrated_engine
+from tests.conftest import database_away, drop_database, migrated_engine
 from tests.test_queries_overview import write_fixture
 from ui import certificates, i18n
 
@@ -188,32 +185,19 @@ def test_stale_figures_while_the_database_is_away_then_recovery(tmp_path, databa
     url, engine = migrated_engine("postgresql", tmp_path)
     write_fixture(engine)
     database_url(url)
-    name = make_url(url).database
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-
-    def rename(old: str, new: str) -> None:
-        dispose_all()
-        with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": old})
-            conn.execute(text(f'ALTER DATABASE "{old}" RENAME TO "{new}"'))
-
     try:
         at = app("dashboard.py", "en", "mayor")
         assert_clean(at)
         figures_before = [m.value for m in at.metric]
         queries.clear_cache()
-        rename(name, name + "_away")
-        at.run()
-        assert_clean(at)
-        assert at.main.warning[0].value.startswith("The database cannot be reached right now.")
-        assert [m.value for m in at.metric] == figures_before
-        rename(name + "_away", name)
+        with database_away(url):
+            at.run()
+            assert_clean(at)
+            assert at.main.warning[0].value.startswith("The database cannot be reached right now.")
+            assert [m.value for m in at.metric] == figures_before
         at.run()
         assert_clean(at)
         assert not at.main.warning
         assert [m.value for m in at.metric] == figures_before
     finally:
-        admin.dispose()
-        with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_away" WITH (FORCE)'))
         drop_database(url)

@@ -18,7 +18,7 @@ from casedb.data_version import current
 from casedb.facilities import FacilityDraft, RegistryError
 from casedb.schema import audit_log
 from casedb.schema import facilities as facilities_table
-from tests.conftest import database_in_use
+from tests.conftest import database_away, database_in_use
 from tests.sessions import sign_in
 from ui import i18n
 
@@ -313,3 +313,22 @@ def test_beds_are_shown_and_edited(page_city):
     assert [s.value for s in at.success] == [t("facilities.saved", code="PKU-0001")]
     assert stored(page_city, "PKU-0001").beds == 24
     assert audit_rows(page_city)[-1][3] == {"facility": "PKU-0001", "op": "edit", "beds": 24}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # a server that goes away
+def test_the_database_going_away_keeps_what_the_operator_typed(page_city):
+    at = open_page("admin")
+    at.text_input(key="facility_new_code").input("pku-0003")
+    at.text_input(key="facility_new_name").input("Klinik Harapan")
+    at.selectbox(key="facility_new_kelurahan").set_value(JADIREJO)
+    at.number_input(key="facility_new_lat").set_value(0.51)
+    at.number_input(key="facility_new_lon").set_value(101.44)
+    with database_away(page_city.url.render_as_string(hide_password=False)):
+        click(at, t("facilities.register"))
+        assert not at.exception, [e.value for e in at.exception]
+        failed = t("change.failed", detail="\0").split("\0")[0]
+        assert [e.value for e in at.error if e.value.startswith(failed)], [e.value for e in at.error]
+        assert at.text_input(key="facility_new_name").value == "Klinik Harapan"
+    click(at, t("facilities.register"))
+    assert [s.value for s in at.success] == [t("facilities.registered", code="PKU-0003")]
+    assert stored(page_city, "PKU-0003").name == "Klinik Harapan"

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from casedb import reference
+from tests.conftest import database_away, drop_database, migrated_engine
 from tests.sessions import sign_in
 from tests.test_app import assert_clean
 from tests.test_ingest import FIXTURES, PEPPER, counts, db, rows  # noqa: F401 - db is a fixture
@@ -67,3 +69,33 @@ def test_without_a_pepper_the_page_says_so(upload_db, monkeypatch):
     at = page("en", "health")
     assert at.error[0].value == i18n.t("ingest.no_pepper", lang="en")
     assert not at.file_uploader
+
+
+def test_the_database_going_away_before_the_confirmation_loses_nothing(tmp_path, monkeypatch):
+    """Previewed, then the database goes away: confirming says so in the reader's language, writes
+    nothing, and keeps the file and its preview, so that confirming again once it is back loads it."""
+    t = lambda key, **kw: i18n.t(key, lang="en", **kw)  # noqa: E731
+    url, engine = migrated_engine("postgresql", tmp_path)
+    with engine.begin() as conn:
+        reference.load(conn)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("NIK_PEPPER", PEPPER)
+    try:
+        at = page("en", "health")
+        at.file_uploader[0].set_value(("hasil.csv", (FIXTURES / "results_bad.csv").read_bytes(), "text/csv")).run()
+        confirm = t("upload.confirm", rows="3")
+        with database_away(url):
+            next(b for b in at.button if b.label == confirm).click().run()
+            assert_clean(at)
+            failed = t("ingest.failed", detail="\0").split("\0")[0]
+            assert [e.value for e in at.error if e.value.startswith(failed)], [e.value for e in at.error]
+            assert [(m.label, m.value) for m in at.metric] == [
+                (t("upload.rows_in"), "13"), (t("upload.valid"), "3"), (t("upload.rejected"), "10")]
+        assert counts(engine)["test_results"] == 0 and counts(engine)["ingest_batches"] == 0
+        next(b for b in at.button if b.label == confirm).click().run()
+        assert_clean(at)
+        assert at.success[0].value.split("\n\n")[0] == t("ingest.summary", rows_in="13", accepted="2",
+                                                          rejected="10", duplicates="1")
+        assert counts(engine)["test_results"] == 2
+    finally:
+        drop_database(url)

@@ -38,11 +38,12 @@ def _last_good() -> OrderedDict:
 
 def check(engine: Engine) -> None:
     """Read the data version at the start of a run. When the database cannot be reached but this
-    session has figures from before, mark the run stale and carry on; otherwise raise."""
+    session has reached it before, mark the run stale and carry on: pages keep their last figures,
+    and what the reader chose or typed (an uploaded file, a form) stays on screen. Otherwise raise."""
     try:
         version, changed_at = queries.data_version(engine)
     except DatabaseUnavailable:
-        if not _last_good():
+        if VERSION_KEY not in st.session_state:
             raise
         st.session_state[STALE_KEY] = True
         return
