@@ -12,6 +12,7 @@ cached (`-- cache: none`).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -35,9 +36,10 @@ OUTCOMES = ("success", "failure", "refused")
 
 
 def record(conn_or_engine: Connection | Engine, username: str | None, role: str | None, action: str,
-           outcome: str, detail: str | dict[str, Any] | None = None) -> None:
-    """Append one row. A dict `detail` is stored as JSON. On an Engine the row is written in its own
-    transaction; on a Connection, inside the caller's (so that it commits or rolls back with the act)."""
+           outcome: str, detail: str | dict[str, Any] | None = None, at: datetime | None = None) -> None:
+    """Append one row, of the moment `at` (naive UTC; default now). A dict `detail` is stored as
+    JSON. On an Engine the row is written in its own transaction; on a Connection, inside the
+    caller's (so that it commits or rolls back with the act)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if outcome not in OUTCOMES:
@@ -45,7 +47,7 @@ def record(conn_or_engine: Connection | Engine, username: str | None, role: str 
     if isinstance(detail, dict):
         detail = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
     row = {
-        "at": now_utc(),
+        "at": at or now_utc(),
         "username": (username or None) and username[:80],
         "role": role,
         "action": action,

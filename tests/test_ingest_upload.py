@@ -73,7 +73,8 @@ def test_without_a_pepper_the_page_says_so(upload_db, monkeypatch):
 
 def test_the_database_going_away_before_the_confirmation_loses_nothing(tmp_path, monkeypatch):
     """Previewed, then the database goes away: confirming says so in the reader's language, writes
-    nothing, and keeps the file and its preview, so that confirming again once it is back loads it."""
+    nothing, and keeps the file and its preview, so that confirming again once it is back loads it;
+    the audit row of the failed attempt waits for the database instead of being lost."""
     t = lambda key, **kw: i18n.t(key, lang="en", **kw)  # noqa: E731
     url, engine = migrated_engine("postgresql", tmp_path)
     with engine.begin() as conn:
@@ -97,5 +98,9 @@ def test_the_database_going_away_before_the_confirmation_loses_nothing(tmp_path,
         assert at.success[0].value.split("\n\n")[0] == t("ingest.summary", rows_in="13", accepted="2",
                                                           rejected="10", duplicates="1")
         assert counts(engine)["test_results"] == 2
+        # The failed attempt's audit row waited for the database and came first, with its own moment.
+        audited = rows(engine, "SELECT action, outcome, at FROM audit_log WHERE action = 'upload' ORDER BY id")
+        assert [(a, o) for a, o, _ in audited] == [("upload", "failure"), ("upload", "success")]
+        assert audited[0][2] < audited[1][2]
     finally:
         drop_database(url)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import urllib.request
+from collections import deque
 from dataclasses import asdict
 from functools import lru_cache
 from typing import Any, Iterable
@@ -26,6 +28,7 @@ from sqlalchemy import func, select
 from casedb import audit, settings, users
 from casedb.engine import UNAVAILABLE_ERRORS, get_engine
 from casedb.schema import users as users_table
+from casedb.wib import now_utc
 from ui.i18n import format_time_wib, t
 
 USER_KEY = "auth_user"
@@ -35,6 +38,7 @@ SSO_REFUSED_KEY = "auth_sso_refused"
 ROLE_KEY = "role"  # kept beside the user for code that only needs the role (ui.live, ui.page)
 HTTP_TIMEOUT_SECONDS = 5
 TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+PENDING_AUDIT_ROWS = 10_000  # a day of sign-ins, exports and verifications with the database away
 _LOG = logging.getLogger(__name__)
 
 
@@ -110,12 +114,41 @@ def record(action: str, outcome: str, detail: str | dict | None = None) -> None:
     _audit(user.get("username"), user.get("role"), action, outcome, detail)
 
 
+# Audit rows the database could not take while it was away, oldest first, with the moment of the
+# act: written by the next audit call or page run that finds it back. Kept per database URL, so that
+# a row is only ever written to the database of the act (tests run many databases in one process).
+_PENDING_AUDIT: dict[str, deque[dict]] = {}
+_FLUSHING = threading.Lock()
+
+
 def _audit(username, role, action: str, outcome: str, detail=None) -> None:
-    """audit.record through DATABASE_URL; a database that is away loses the row rather than the page."""
-    try:
-        audit.record(get_engine(), username, role, action, outcome, detail)
-    except UNAVAILABLE_ERRORS:
-        _LOG.warning("audit row lost, database unavailable: %s %s %s", username, action, outcome)
+    """audit.record through DATABASE_URL. While the database is away the row waits in this process
+    rather than the page failing (see flush_audit)."""
+    waiting = _PENDING_AUDIT.setdefault(settings.database_url(), deque(maxlen=PENDING_AUDIT_ROWS))
+    if len(waiting) == waiting.maxlen:
+        _LOG.error("audit row lost, %d rows already wait for the database", waiting.maxlen)
+    waiting.append(dict(username=username, role=role, action=action, outcome=outcome, detail=detail, at=now_utc()))
+    flush_audit()
+
+
+def flush_audit() -> None:
+    """Write the audit rows waiting for the database, oldest first, until one fails. A run that finds
+    another session's flush under way leaves its row to that one, which looks again once done."""
+    url = settings.database_url()
+    waiting = _PENDING_AUDIT.get(url)
+    while waiting and _FLUSHING.acquire(blocking=False):
+        try:
+            while waiting:
+                row = waiting.popleft()  # taken first: a row the database refuses is not retried forever
+                try:
+                    audit.record(get_engine(url), **row)
+                except UNAVAILABLE_ERRORS:
+                    waiting.appendleft(row)
+                    _LOG.warning("database unavailable: %d audit rows wait, the oldest %s %s %s at %s",
+                                 len(waiting), row["username"], row["action"], row["outcome"], row["at"])
+                    return
+        finally:
+            _FLUSHING.release()
 
 
 # ----------------------------------------------------------------------------------- the guard

@@ -133,6 +133,8 @@ def shell() -> None:
             demo_setup.ensure_demo_database()
         engine = get_engine(settings.read_database_url())
         live.check(engine)
+        if not live.is_stale():
+            auth.flush_audit()
     except SettingsError as error:
         errors.settings_error(error)
         st.stop()
