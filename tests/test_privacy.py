@@ -435,16 +435,21 @@ def i18n_en(key: str) -> str:
 # Not after a decimal point: a float such as 0.1111111111111111 in a chart spec is no NIK.
 NIK = re.compile(r"(?<![\d.,])\d{16}(?!\d)")
 PERSON_KEY = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+STREAMLIT_HASHES = re.compile(r"(?<=\$\$ID-)[0-9a-f]{32}(?=-)|(?<=/media/)[0-9a-f]+(?=\.)")
 
 
 def _rendered(at) -> str:
     """All text of a run (every element's message, sidebar included), tables as CSV."""
     elements = [e for block in (at.main, at.sidebar) for e in block]
-    frames = [e.value for e in elements if e.type in ("arrow_data_frame", "dataframe", "table")
-              and isinstance(getattr(e, "value", None), pd.DataFrame)]
-    # Widget ids carry a hex hash of the widget's options ("$$ID-<32 hex digits>-key"), which
-    # may hold a run of 16 decimal digits by chance: it is Streamlit's, not data.
-    protos = [re.sub(r"\$\$ID-[0-9a-f]{32}-", "$$ID-", str(e.proto)) for e in elements]
+    is_table = [e.type in ("arrow_data_frame", "dataframe", "table") and isinstance(getattr(e, "value", None),
+                                                                                   pd.DataFrame) for e in elements]
+    frames = [e.value for e, table in zip(elements, is_table) if table]
+    # A table's message is Arrow's binary buffers, where the texts of a column lie end to end
+    # ("12" "7" "15" ...): they are read as the table itself. Widget ids carry a hex hash of the
+    # widget's options ("$$ID-<32 hex digits>-key"), and a download's address one of its file
+    # ("/media/<hex digits>.csv"; the audit export's changes with every sign-in). Any of these may
+    # hold a run of 16 decimal digits by chance: Streamlit's, not data.
+    protos = [STREAMLIT_HASHES.sub("", str(e.proto)) for e, table in zip(elements, is_table) if not table]
     return "\n".join(protos + [f.to_csv(index=False) for f in frames])
 
 
@@ -476,6 +481,9 @@ def test_no_nik_person_key_or_small_press_count_on_any_page(small_city, monkeypa
     assert keys and all(PERSON_KEY.fullmatch(k) for k in keys)
     assert NIK.findall("NIK 1471012345678901,") and not NIK.findall("0.1111111111111111")
     assert _small_counts(pd.DataFrame({"n": [3, 12], "t": ["4", "<5"]})) == [("n", 3), ("t", "4")]
+    shown_in_a_table = AppTest.from_string(
+        "import pandas as pd, streamlit as st\nst.dataframe(pd.DataFrame({'nik': ['1471012345678901']}))").run()
+    assert NIK.findall(_rendered(shown_in_a_table))  # tables are read through their values
     checked = 0
     for spec in page.PAGES:
         for role in spec.roles:
