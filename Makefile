@@ -17,9 +17,11 @@ run: $(STAMP)
 	$(VENV)/bin/streamlit run dashboard.py --server.port 8501 --server.headless true
 
 ## Run every test: SQLite and PostgreSQL (required), Streamlit AppTest, and the browser suite.
+## tests/prerequisites.sh first installs chromium (and PostgreSQL) where missing and starts PostgreSQL.
 ## The tests without a browser run on two workers; the browser suite alone after them, since its
 ## keyboard and live-update checks time out when they share two cores with other tests.
 test: $(STAMP)
+	bash tests/prerequisites.sh
 	status=0; \
 	$(PY) -m pytest -n 2 --dist loadfile --ignore=tests/browser || status=1; \
 	$(PY) -m pytest tests/browser || status=1; \
