@@ -1,6 +1,8 @@
 """Translations and locale formatting: Bahasa Indonesia by default, English on request.
 
-Catalogs are flat JSON files of dotted keys in assets/i18n/<lang>.json. A key missing from the
+Catalogs are flat JSON files of dotted keys: assets/i18n/<lang>.json for the shell and shared
+texts, and assets/i18n/<lang>/<area>.json for each page or area (one file per area, so that work on
+two pages never edits the same file). A key defined twice is an error. A key missing from the
 catalog comes back as the key itself, so that tests can find untranslated text on any page.
 """
 from __future__ import annotations
@@ -26,8 +28,15 @@ _DATE_PATTERN = "d MMM y"
 
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
-    with (CATALOG_DIR / f"{lang}.json").open(encoding="utf-8") as f:
-        return json.load(f)
+    merged: dict[str, str] = {}
+    for path in [CATALOG_DIR / f"{lang}.json", *sorted((CATALOG_DIR / lang).glob("*.json"))]:
+        with path.open(encoding="utf-8") as f:
+            texts = json.load(f)
+        twice = merged.keys() & texts.keys()
+        if twice:
+            raise ValueError(f"catalog keys defined twice ({path.name}): {sorted(twice)}")
+        merged.update(texts)
+    return merged
 
 
 def language() -> str:
