@@ -84,7 +84,8 @@ def load(engine: Engine, source: str, file, *, file_name: str | None = None, pep
          created_by: str | None = None, chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None) -> Summary:
     """Take in one file (path, bytes or binary stream) as one batch and return its counts."""
     spec = source_of(source)
-    pepper = pepper or resolve_pepper(engine)
+    # The facility registry holds no NIK: it needs no pepper.
+    pepper = pepper or ("" if spec.name == "facilities" else resolve_pepper(engine))
     if file_name is None and isinstance(file, (str, Path)):
         file_name = Path(file).name
     started = now_utc()
