@@ -188,6 +188,10 @@ def test_fhir_encounter_condition_and_deceased_patient(cases_db):
                       "class": {"code": "IMP"}, "subject": {"reference": "urn:uuid:p1"},
                       "period": {"start": "2021-08-02T09:00:00+07:00", "end": "2021-08-09T03:00:00Z"},
                       "serviceProvider": {"reference": "urn:uuid:org"}}},
+        # An outpatient visit is no admission.
+        {"resource": {"resourceType": "Encounter", "id": "e2", "status": "finished",
+                      "class": {"code": "AMB"}, "subject": {"reference": "urn:uuid:p1"},
+                      "period": {"start": "2021-08-01T09:00:00+07:00", "end": "2021-08-01T10:00:00+07:00"}}},
         {"resource": {"resourceType": "Condition", "id": "c1", "subject": {"reference": "urn:uuid:p1"},
                       "clinicalStatus": {"coding": [{"code": "resolved"}]},
                       "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "U07.1"}]},
@@ -204,7 +208,7 @@ def test_fhir_encounter_condition_and_deceased_patient(cases_db):
     assert case_row(cases_db, "R1") == (datetime(2021, 8, 2, 2), datetime(2021, 8, 9, 3), datetime(2021, 8, 9, 3),
                                         date(2021, 8, 9), None, None)
     assert case_row(cases_db, "R6")[4:] == (datetime(2021, 8, 5, 3), date(2021, 8, 5))
-    assert reasons(cases_db, summary.batch_id) == {7: {"ingest.reject.outcome_unknown_person"}}
+    assert reasons(cases_db, summary.batch_id) == {8: {"ingest.reject.outcome_unknown_person"}}
     raw = rows(cases_db, "SELECT raw FROM rejected_rows")[0][0]
     assert "1471019999990000" not in raw and json.loads(raw)["resourceType"] == "Patient"
     assert rows(cases_db, "SELECT source FROM ingest_batches WHERE id = :b", b=summary.batch_id) == [("outcomes",)]

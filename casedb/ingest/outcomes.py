@@ -17,8 +17,8 @@ outcome is kept in `case_outcomes`; the case's own columns follow from them:
 The WIB days an outcome moved (a recovery's old and new day, a death's day) are recomputed in
 `daily_area` and the data version is bumped, so the overview's active, recovered and deaths move.
 
-FHIR: an Encounter gives an admission (period.start) and, when it has ended, a discharge
-(period.end); a Patient with deceasedDateTime a death; a Condition (COVID-19, or with no code)
+FHIR: an inpatient Encounter (class IMP, ACUTE or NONAC) gives an admission (period.start) and,
+when it has ended, a discharge (period.end); a Patient with deceasedDateTime a death; a Condition (COVID-19, or with no code)
 with abatementDateTime a recovery. The patient is named by the NIK identifier
 (https://fhir.kemkes.go.id/id/nik); the facility by the Organization in Encounter.serviceProvider
 or Condition.asserter/recorder.
@@ -44,6 +44,9 @@ from casedb.wib import to_wib, wib_day
 
 # COVID-19 as SATUSEHAT codes a Condition: ICD-10 U07.1/U07.2, SNOMED CT 840539006.
 COVID_CODES = {"U07.1", "U07.2", "840539006"}
+# Encounter.class (HL7 v3 ActCode) of a hospital stay; outpatient (AMB), emergency (EMER) and home
+# visits are no admission.
+INPATIENT_CLASSES = {"IMP", "ACUTE", "NONAC"}
 FHIR_LABELS = {
     "sample_number": "-",
     "nik": "Patient.identifier (NIK)",
@@ -203,7 +206,7 @@ def bundle_rows(entries: list) -> list[tuple[int, dict, str]]:
         if not isinstance(resource, dict):
             continue
         kind = resource.get("resourceType")
-        if kind == "Encounter":
+        if kind == "Encounter" and (resource.get("class") or {}).get("code") in INPATIENT_CLASSES:
             patient = _resolve(index, resource.get("subject"))
             period = resource.get("period") or {}
             facility = _organization_code(index, resource.get("serviceProvider"))
