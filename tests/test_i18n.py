@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from casedb.schema import ROLES
-from ui import figures, i18n, page
+from figures import common as figures
+from ui import i18n, page
 
 ROOT = Path(__file__).resolve().parent.parent
 # A literal key passed to t(): t("tile.new_cases") or t('zone.legend', ...).
