@@ -101,6 +101,9 @@ SETTINGS: dict[str, Setting] = {
                 "an hour from 0 to 23"),
         Setting("QUERY_ROW_LIMIT", 100_000, _positive_int,
                 "Most rows one named query may return to a page.", "a whole number above 0"),
+        Setting("QUERY_TIME_LIMIT_MS", 5_000, _positive_int,
+                "Milliseconds one named query may run before it is cut (PostgreSQL statement_timeout; "
+                "SQLite interrupts it).", "a whole number of milliseconds above 0"),
         Setting("NIK_PEPPER", "", _text,
                 "Secret key for pseudonymising NIK at ingestion. Required outside the demo database.",
                 "a long random string"),

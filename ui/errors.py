@@ -7,7 +7,8 @@ from sqlalchemy.engine import make_url
 from casedb import settings
 from casedb.engine import DatabaseUnavailable
 from casedb.settings import SettingsError
-from ui.i18n import t
+from queries import QueryTimeout
+from ui.i18n import format_number, t
 
 
 def _shown_url() -> str:
@@ -28,6 +29,13 @@ def database_error(error: DatabaseUnavailable) -> None:
     if error.detail:
         with st.expander(t("error.technical_detail")):
             st.code(error.detail, language=None, wrap_lines=True)
+
+
+def query_timeout(error: QueryTimeout) -> None:
+    """A query cut by QUERY_TIME_LIMIT_MS: said where the figure would have been (the page stops there)."""
+    st.error(t("query.timeout", seconds=format_number(error.limit_ms / 1000, 1 if error.limit_ms % 1000 else 0)),
+             icon=":material/timer_off:")
+    st.info(t("query.timeout.help"))
 
 
 def settings_error(error: SettingsError) -> None:

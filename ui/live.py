@@ -75,6 +75,9 @@ def query(name: str, **params: Any) -> pd.DataFrame:
     if not is_stale():
         try:
             frame = queries.run(name, st.session_state.get(ROLE_KEY), **params)
+        except queries.QueryTimeout as error:
+            errors.query_timeout(error)
+            st.stop()
         except DatabaseUnavailable as error:
             if key not in remembered:
                 errors.database_error(error)
