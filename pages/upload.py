@@ -71,16 +71,10 @@ identity = (uploaded.file_id, source)
 shown = st.session_state.get(PREVIEW_KEY)
 if shown is None or shown[0] != identity:
     try:
-        with st.spinner(t("upload.checking")):
+        with st.spinner(t("upload.checking")), errors.database_or_stop(SQLAlchemyError):
             st.session_state[PREVIEW_KEY] = shown = (identity, preview(engine, source, uploaded.getvalue()))
     except IngestRefused as refused:
         st.error(refused.message.render(lang), icon=":material/block:")
-        st.stop()
-    except DatabaseUnavailable as error:
-        errors.database_error(error)
-        st.stop()
-    except SQLAlchemyError as error:
-        errors.database_error(DatabaseUnavailable("db.unreachable", str(error)))
         st.stop()
 result = shown[1]
 

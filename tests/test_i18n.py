@@ -96,3 +96,9 @@ def test_format_signed(lang, x, expected):
 def test_format_time_wib():
     assert i18n.format_time_wib(datetime(2026, 8, 5, 16, 30)) == "23:30 WIB"  # 16:30 UTC
     assert i18n.format_time_wib(datetime(2026, 8, 5, 17, 5)) == "00:05 WIB"
+
+
+def test_format_moment_wib():
+    assert i18n.format_moment_wib(datetime(2026, 11, 27, 9, 30), lang="en") == "27 Nov 2026, 16:30 WIB"
+    assert i18n.format_moment_wib(datetime(2026, 8, 5, 17, 5), lang="id") == "6 Agu 2026, 00:05 WIB"
+    assert i18n.format_moment_wib(None) == "" and i18n.format_moment_wib(float("nan")) == ""

@@ -139,8 +139,7 @@ def shell() -> None:
         errors.settings_error(error)
         st.stop()
     except DatabaseUnavailable as error:
-        errors.database_error(error)
-        st.stop()
+        errors.stop_on_database_error(error)
     if settings.is_demo_url(url):
         _ensure_demo_accounts(url)
     user = auth.current_user()
