@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 import queries
 from casedb import data_version, roles
-from casedb.safe_csv import to_csv_bytes
+from exports.csv import to_csv_bytes
 
 # --------------------------------------------------------------------------- suppression by hand
 
