@@ -280,6 +280,10 @@ def open_reader(file, source: Source, chunk_rows: int = CHUNK_ROWS) -> tuple[Rea
     stream = open_binary(file)
     info = inspect(stream)
     if info.kind == "json":
+        if source.name == "certificates":
+            from casedb.ingest.fhir_certificates import read_certificate_bundle
+
+            return read_certificate_bundle(stream, info, source, chunk_rows), info
         if source.name != "test_results":
             raise IngestRefused("ingest.file.fhir_for_test_results_only")
         return read_fhir(stream, info, source, chunk_rows), info
