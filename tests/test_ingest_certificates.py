@@ -276,3 +276,15 @@ def test_a_number_sent_without_status_gets_the_registers(db):
     assert rows(db, "SELECT certificate_number FROM movements WHERE source_ref = 'V1'") == [("SKB-1471398-210803-0001",)]
     assert rows(db, "SELECT SUM(doc_valid), SUM(doc_expired), SUM(doc_not_found), SUM(doc_issuer_unauthorized), "
                     "SUM(doc_mismatch), SUM(doc_none) FROM daily_entry_point") == [(3, 2, 1, 1, 1, 1)]
+
+
+def test_the_demo_citys_movements_agree_with_the_register(small_city):
+    """Every movement of the demo city that names a certificate carries the status the register
+    derivation gives it: the demo generator and ingestion never disagree."""
+    from casedb.ingest.write import document_status_sql
+
+    found = rows(small_city, f"SELECT m.document_status, {document_status_sql('m')} AS derived, COUNT(*) "
+                             f"FROM movements m WHERE m.certificate_number IS NOT NULL GROUP BY 1, 2")
+    by_pair = {(sent, derived): n for sent, derived, n in found}
+    assert {sent for sent, _ in by_pair} == {"valid", "expired", "not_found", "issuer_unauthorized", "mismatch"}
+    assert {pair: n for pair, n in by_pair.items() if pair[0] != pair[1]} == {}

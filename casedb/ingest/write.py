@@ -193,11 +193,13 @@ class ChunkWriter:
 # (not_found); the certificate is someone else's (mismatch); no authorisation of the issuer covered
 # its test type on the WIB issue day unrevoked at issue (issuer_unauthorized); the movement is past
 # its validity or its revocation (expired); else valid.
-_DERIVE_DOCUMENT_STATUS = """
-UPDATE {stage} SET document_status = (
+def document_status_sql(movements: str) -> str:
+    """The register's document status of each row of the table (or alias) `movements`, as a scalar
+    SQL expression over its certificate_number, person_key and at."""
+    return f"""(
     SELECT CASE
         WHEN c.id IS NULL THEN 'not_found'
-        WHEN c.person_key <> {stage}.person_key THEN 'mismatch'
+        WHEN c.person_key <> {movements}.person_key THEN 'mismatch'
         WHEN NOT EXISTS (
             SELECT 1 FROM authorizations a
             JOIN authorization_test_types att ON att.authorization_id = a.id
@@ -205,21 +207,20 @@ UPDATE {stage} SET document_status = (
               AND a.valid_from <= c.issued_day AND c.issued_day <= a.valid_until
               AND (a.revoked_at IS NULL OR a.revoked_at > c.issued_at)
         ) THEN 'issuer_unauthorized'
-        WHEN c.valid_until < {stage}.at OR c.revoked_at <= {stage}.at THEN 'expired'
+        WHEN c.valid_until < {movements}.at OR c.revoked_at <= {movements}.at THEN 'expired'
         ELSE 'valid'
     END
     FROM (SELECT 1 AS one) AS probe
-    LEFT JOIN certificates c ON c.number = {stage}.certificate_number
-)
-WHERE document_status = '{derived}'
-"""
+    LEFT JOIN certificates c ON c.number = {movements}.certificate_number
+)"""
 
 
 def derive_document_status(conn: Connection, stage: str) -> None:
     """Staged movements that named a certificate without a status get the register's."""
     from casedb.ingest.validate import DERIVED_STATUS
 
-    conn.execute(text(_DERIVE_DOCUMENT_STATUS.format(stage=stage, derived=DERIVED_STATUS)))
+    conn.execute(text(f"UPDATE {stage} SET document_status = {document_status_sql(stage)} "
+                      f"WHERE document_status = :derived"), {"derived": DERIVED_STATUS})
 
 
 def insert_certificates(conn: Connection, stage: str) -> int:
