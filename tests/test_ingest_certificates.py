@@ -3,6 +3,7 @@ forged files with hand-counted outcomes; the FHIR R4 DocumentReference bundle; c
 ingestion; and movements whose document status comes from the register."""
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, datetime, timedelta
 
@@ -288,3 +289,16 @@ def test_the_demo_citys_movements_agree_with_the_register(small_city):
     by_pair = {(sent, derived): n for sent, derived, n in found}
     assert {sent for sent, _ in by_pair} == {"valid", "expired", "not_found", "issuer_unauthorized", "mismatch"}
     assert {pair: n for pair, n in by_pair.items() if pair[0] != pair[1]} == {}
+
+
+def test_an_xlsx_file_loads_as_the_csv_does(db):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for line in GOOD:
+        book.active.append(line.split(";"))
+    out = io.BytesIO()
+    book.save(out)
+    summary = load(db, "certificates", out.getvalue(), file_name="certificates.xlsx", pepper=PEPPER)
+    assert_counts(summary, 5, 4, 0, 1)
+    assert rows(db, "SELECT COUNT(*) FROM certificates WHERE test_result_id IS NOT NULL") == [(4,)]
