@@ -239,3 +239,25 @@ def test_the_health_office_makes_a_certificates_qr_code_on_the_page(city, page):
     at.text_input(key="certificate_qr_number").input("SKB-TIDAK-ADA")
     next(b for b in at.get("form_submit_button") if b.label == t("certificate_qr.make")).click().run()
     assert [e.value for e in at.error] == [t("certificate_qr.not_found")]
+
+
+def test_an_officer_photographs_the_qr_code_off_a_screen(city, page):
+    code = register.check_code("SKB-EXPIRED", KEY)
+    at = page("checkpoint")
+    at.camera_input(key="certificate_photo").set_value(
+        ("photo.jpg", screen_photo(register.qr_png("SKB-EXPIRED", code)), "image/jpeg")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value.split("\n")[0] for e in at.error] == [f"### {t('certificate_check.status.expired')}"]
+    assert "SKB-EXPIRED" in set(at.table[0].value["value"])
+    # A rerun (a language switch, a data refresh) shows the answer again without checking again.
+    at.run()
+    assert [e.value.split("\n")[0] for e in at.error] == [f"### {t('certificate_check.status.expired')}"]
+    blank = io.BytesIO()
+    Image.new("RGB", (640, 480), (120, 120, 120)).save(blank, "JPEG")
+    at.camera_input(key="certificate_photo").set_value(("photo.jpg", blank.getvalue(), "image/jpeg")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("certificate_check.unreadable_photo")]
+    assert [(outcome, json.loads(detail)) for outcome, detail in audited(city)] == [
+        ("failure", {"number": "SKB-EXPIRED", "status": "expired", "via": "qr"}),
+        ("failure", {"status": "unreadable_photo", "via": "qr"})]
+    assert all(code not in detail and code.lower() not in detail for _, detail in audited(city))
