@@ -121,6 +121,14 @@ SETTINGS: dict[str, Setting] = {
         Setting("NIK_PEPPER", "", _text,
                 "Secret key for pseudonymising NIK at ingestion. Required outside the demo database.",
                 "a long random string"),
+        Setting("CERTIFICATE_KEY", "", _text,
+                "Secret key of health certificates' check codes (HMAC-SHA256 of the number). Required "
+                "outside the demo database; changing it invalidates every printed check code.",
+                "a long random string"),
+        Setting("VERIFY_MAX_PER_MINUTE", 20, _positive_int,
+                "Most certificate verifications one account may make in a minute (counted in the audit "
+                "log, so the limit holds across sessions and dashboard replicas).",
+                "a whole number above 0"),
         Setting("READ_DATABASE_URL", "", _text,
                 "SQLAlchemy URL the pages read through, e.g. as the read-only role dashboard_reader "
                 "(casedb/roles.py). Empty: read through DATABASE_URL.",

@@ -138,7 +138,7 @@ def test_overlapping_file_adds_only_new_rows_and_one_case(db):
 
 def test_positive_after_entering_the_city_is_an_imported_case(db):
     moves = load(db, "movements", FIXTURES / "movements.csv", pepper=PEPPER)
-    assert_counts(moves, 7, 4, 2, 1)
+    assert_counts(moves, 7, 5, 1, 1)
     load(db, "test_results", FIXTURES / "results_good.csv", pepper=PEPPER)
     # R1's person flew in on 25 Jul (7 days before); R6's came by boat the same morning.
     assert rows(db, "SELECT tr.source_ref, c.is_imported FROM cases c JOIN test_results tr "
@@ -149,16 +149,17 @@ def test_positive_after_entering_the_city_is_an_imported_case(db):
 
 def test_movements_file_counts_rollups_and_reasons(db):
     summary = load(db, "movements", FIXTURES / "movements.csv", pepper=PEPPER)
-    assert_counts(summary, 7, 4, 2, 1)
-    assert rejected(db, summary.batch_id) == {6: {"ingest.reject.unknown_entry_point"},
-                                              7: {"ingest.reject.required"}}
+    assert_counts(summary, 7, 5, 1, 1)
+    assert rejected(db, summary.batch_id) == {6: {"ingest.reject.unknown_entry_point"}}
+    # M6 sent a number without a status: the register, which does not hold it, says not found.
     assert rows(db, "SELECT e.code, d.day, d.direction, d.movements, d.doc_valid, d.doc_expired, d.doc_none, "
-                    "d.screened, d.screened_positive FROM daily_entry_point d JOIN entry_points e "
-                    "ON e.id = d.entry_point_id ORDER BY d.day") == [
-        ("SSK2", date(2021, 7, 25), "in", 1, 1, 0, 0, 0, 0),
-        ("BRPS", date(2021, 7, 26), "out", 1, 0, 0, 1, 0, 0),
-        ("SSK2", date(2021, 8, 1), "in", 1, 0, 1, 0, 1, 0),
-        ("PORT-SDUKU", date(2021, 8, 2), "in", 1, 0, 0, 1, 1, 1),
+                    "d.doc_not_found, d.screened, d.screened_positive FROM daily_entry_point d JOIN entry_points e "
+                    "ON e.id = d.entry_point_id ORDER BY d.day, e.code") == [
+        ("SSK2", date(2021, 7, 25), "in", 1, 1, 0, 0, 0, 0, 0),
+        ("BRPS", date(2021, 7, 26), "out", 1, 0, 0, 1, 0, 0, 0),
+        ("SSK2", date(2021, 8, 1), "in", 1, 0, 1, 0, 0, 1, 0),
+        ("PORT-SDUKU", date(2021, 8, 2), "in", 1, 0, 0, 1, 0, 1, 1),
+        ("SSK2", date(2021, 8, 2), "in", 1, 0, 0, 0, 1, 0, 0),
     ]
     assert rows(db, "SELECT region_code, mode, certificate_number FROM movements WHERE source_ref = 'M3'") == [
         ("13.71", "air", "SK/1471022/2021/000009")]
@@ -484,7 +485,8 @@ def test_an_upload_into_the_demo_city_gets_ids_after_the_city_rows(empty_db):
     city_max = rows(empty_db, "SELECT MAX(id) FROM movements")[0][0]
     before = counts(empty_db)["movements"]
     summary = load(empty_db, "movements", FIXTURES / "movements.csv", pepper=PEPPER)
-    assert_counts(summary, 7, 4, 2, 1)
-    assert counts(empty_db)["movements"] == before + 4
-    assert rows(empty_db, "SELECT MIN(id), MAX(id) FROM movements WHERE id > :m", m=city_max) == [
-        (city_max + 1, city_max + 4)]
+    assert_counts(summary, 7, 5, 1, 1)
+    assert counts(empty_db)["movements"] == before + 5
+    # (A row skipped as a duplicate may still take a number of PostgreSQL's sequence.)
+    assert rows(empty_db, "SELECT MIN(id), COUNT(*) FROM movements WHERE id > :m", m=city_max) == [
+        (city_max + 1, 5)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -31,7 +31,7 @@ from casedb.ingest.validate import Context, validate
 from casedb.ingest.write import ChunkWriter, Staged
 from casedb.wib import now_utc
 
-SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities")
+SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities", "certificates")
 # Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
 ROW_BY_ROW = ("outcomes", "facilities")
 _ROLLUPS = {"test_results": "daily_facility_tests", "movements": "daily_entry_point"}
@@ -81,6 +81,19 @@ def resolve_pepper(engine: Engine) -> str:
     raise IngestRefused("ingest.no_pepper")
 
 
+def _with_certificate_key(ctx: Context, spec: Source, engine: Engine) -> Context:
+    """The context with CERTIFICATE_KEY (the demo key on the demo database) for the certificates
+    source, whose check codes are made at ingestion; refused when there is none."""
+    if spec.name != "certificates":
+        return ctx
+    from casedb.certificates import NoCertificateKey, resolve_key
+
+    try:
+        return replace(ctx, certificate_key=resolve_key(engine.url.render_as_string(hide_password=False)))
+    except NoCertificateKey:
+        raise IngestRefused("ingest.no_certificate_key") from None
+
+
 def load(engine: Engine, source: str, file, *, file_name: str | None = None, pepper: str | None = None,
          created_by: str | None = None, chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None) -> Summary:
     """Take in one file (path, bytes or binary stream) as one batch and return its counts."""
@@ -123,7 +136,7 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
         if conn.dialect.name == "postgresql":
             # Each chunk's staging rows are sorted in memory rather than on disk.
             conn.execute(text("SET LOCAL work_mem = '64MB'"))
-        ctx = Context.load(conn, started)
+        ctx = _with_certificate_key(Context.load(conn, started), spec, engine)
         writer = ChunkWriter(conn, spec.name, batch_id, pepper, ctx.centroids)
         prepare = partial(_prepare, spec=spec, reader=reader, ctx=ctx, writer=writer, batch_id=batch_id)
         # The next chunk is read, checked and pseudonymised while the database writes this one.
@@ -137,6 +150,8 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
                 if progress:
                     progress(*chunk.position)
         writer.close()
+        if writer.revoked:
+            summary.notes.append(Message("ingest.note.certificates_revoked", {"count": writer.revoked}))
         if summary.rows_in == 0:
             summary.notes.append(Message("ingest.note.no_rows"))
         _after_rows(conn, spec.name, batch_id, writer, summary)
@@ -246,7 +261,7 @@ def preview(engine: Engine, source: str, file, *, sample_rows: int = 20, chunk_r
     spec = source_of(source)
     reader, _ = _open(open_binary(file), spec, chunk_rows)
     with engine.connect() as conn:
-        ctx = Context.load(conn, now_utc())
+        ctx = _with_certificate_key(Context.load(conn, now_utc()), spec, engine)
     rows_in = valid = 0
     samples: list[pd.DataFrame] = []
     rejected: list[pd.DataFrame] = []

@@ -43,6 +43,8 @@ class Context:
     centroids: dict[str, tuple[float, float]]
     regions: frozenset[str]
     now: datetime
+    # The key of certificates' check codes (casedb.certificates), set by the pipeline for that source.
+    certificate_key: str = ""
 
     @classmethod
     def load(cls, conn: Connection, now: datetime) -> "Context":
@@ -159,13 +161,15 @@ def validate(chunk: Chunk, source: Source, labels: dict[str, str], ctx: Context)
             mapped = _lookup(values, table)
             problems.add(present & mapped.isna(), f"ingest.reject.unknown_{f.kind}", values, field=label)
             out[f.name] = mapped
-        elif f.kind in ("datetime", "date"):
+        elif f.kind in ("datetime", "date", "until"):
             moments = parse_moments(values)
             bad = present & moments.isna()
             problems.add(bad, "ingest.reject.bad_date", values, field=label)
-            if f.kind == "datetime":
+            if f.kind in ("datetime", "until"):
                 moments = wib_to_utc(moments)
-                early, late = wib_to_utc(EARLIEST), ctx.now + CLOCK_TOLERANCE
+                # An end of validity lies in the future; a century on is a typing error.
+                early, late = wib_to_utc(EARLIEST), ctx.now + (CLOCK_TOLERANCE if f.kind == "datetime"
+                                                                else timedelta(days=36500))
             else:
                 moments = moments.dt.normalize()
                 early, late = EARLIEST, pd.Timestamp(wib_day(ctx.now))
@@ -205,10 +209,40 @@ def _check_facility_reports(out: pd.DataFrame, labels: dict[str, str], ctx: Cont
 
 
 def _check_movements(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    # A number sent without a status gets its status from the certificate register when written
+    # (casedb.ingest.write, DERIVED_STATUS); a status sent with it is the checkpoint's own check.
+    numbers = out["certificate_number"]
+    out["certificate_number"] = numbers.str.strip().str.upper().where(numbers.notna(), None)
     no_document = out["certificate_number"].isna()
-    problems.add(out["document_status"].isna() & ~no_document, "ingest.reject.required",
-                 field=labels.get("document_status", "document_status"))
-    out["document_status"] = out["document_status"].fillna("none")
+    out["document_status"] = out["document_status"].where(~no_document | out["document_status"].notna(), "none")
+    out["document_status"] = out["document_status"].fillna(DERIVED_STATUS)
+
+
+# Stands for "ask the register" in a movement's staged status until the writer replaces it.
+DERIVED_STATUS = "derive"
+# Validity of a certificate whose file leaves it empty (the demo city's too: casedb.demo.travel).
+CERTIFICATE_VALIDITY = {"pcr": timedelta(days=7), "antigen": timedelta(days=3), "antibody": timedelta(days=3)}
+
+
+def _check_certificates(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    from casedb.certificates import NUMBER, check_codes, normalise_code
+
+    label = labels.get
+    number = out["number"].str.upper()
+    problems.add(number.notna() & ~number.fillna("").str.fullmatch(NUMBER.pattern), "ingest.reject.bad_certificate_number",
+                 field=label("number", "number"))
+    out["number"] = number
+    default_until = out["issued_at"] + pd.to_timedelta(out["test_type"].map(CERTIFICATE_VALIDITY))
+    out["valid_until"] = out["valid_until"].fillna(default_until)
+    problems.add(out["valid_until"] <= out["issued_at"], "ingest.reject.valid_until_before_issue",
+                 until=label("valid_until", "valid_until"), issued=label("issued_at", "issued_at"))
+    problems.add(out["revoked_at"] < out["issued_at"], "ingest.reject.revoked_before_issue",
+                 revoked=label("revoked_at", "revoked_at"), issued=label("issued_at", "issued_at"))
+    made = pd.Series(check_codes(number.fillna(""), ctx.certificate_key), index=out.index, dtype=object)
+    given = out["check_code"].fillna("").map(normalise_code)
+    problems.add((given != "") & (given != made), "ingest.reject.check_code_differs", out["check_code"],
+                 field=label("check_code", "check_code"))
+    out["check_code"] = made
 
 
 def _check_outcomes(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
@@ -269,6 +303,7 @@ _CROSS_CHECKS = {
     "movements": _check_movements,
     "outcomes": _check_outcomes,
     "facilities": _check_facilities,
+    "certificates": _check_certificates,
 }
 
 
