@@ -24,6 +24,7 @@ from casedb import data_version, rollups, schema, settings
 from casedb.bulk import ConvertedRows, convert_frame, write_rows
 from casedb.ingest.cases import create_cases
 from casedb.ingest.errors import IngestRefused, Message, reasons_to_text
+from casedb.ingest.masking import cell_kind, mask_row
 from casedb.ingest.read import CHUNK_ROWS, Chunk, Reader, csv_line, mask_cell, open_binary, open_reader
 from casedb.ingest.sources import SOURCES, Source
 from casedb.ingest.validate import Context, validate
@@ -267,10 +268,10 @@ def frame_reader(frame: pd.DataFrame, spec: Source) -> Reader:
     """A reader over rows already in memory, as text in the source's field names (the simulator)."""
     fields = frame.reindex(columns=[f.name for f in spec.fields], fill_value="").fillna("").astype(str)
     fields["_spill"] = False
-    masks = ["nik" if f.kind == "nik" else None for f in spec.fields]
+    kinds = [cell_kind(f.kind) for f in spec.fields]
 
     def raw(positions: list[int]) -> list[str]:
-        return [csv_line([mask_cell(v, m) for v, m in zip(fields.iloc[p].tolist(), masks)], ",") for p in positions]
+        return [csv_line(mask_row(fields.iloc[p].tolist()[:len(kinds)], kinds), ",") for p in positions]
 
     chunk = Chunk(fields, pd.Series(range(2, len(frame) + 2)), raw)
     return Reader({f.name: f.name for f in spec.fields}, iter([chunk]))
