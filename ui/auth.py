@@ -206,8 +206,10 @@ def login_form() -> None:
 
 
 def _refusal_text(refusal: users.Refusal) -> str:
-    if refusal.reason == "locked":
-        return t("auth.refused.locked", until=format_time_wib(refusal.locked_until))
+    """A locked account answers as an unknown name or a wrong password does: the same words (and,
+    casedb.users.authenticate, the same time), so that the lockout does not tell which names exist."""
+    if refusal.reason in ("locked", "bad_credentials"):
+        return t("auth.refused.sign_in_failed")
     return t(f"auth.refused.{refusal.reason}")
 
 
