@@ -411,7 +411,12 @@ users = Table(
     Column("locked_until", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("last_login_at", DateTime, nullable=True),
+    # The single sign-on identity (ID token `iss`, `sub`) the account was linked to when first
+    # matched by its verified e-mail; afterwards it is matched by these (ui.auth.user_for_claims).
+    Column("sso_issuer", String(200), nullable=True),
+    Column("sso_subject", String(200), nullable=True),
     _one_of("role", ROLES),
+    Index(None, "sso_issuer", "sso_subject", unique=True),
 )
 
 audit_log = Table(

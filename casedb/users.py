@@ -66,6 +66,8 @@ class User:
     email: str | None = None
     is_demo: bool = False
     via_sso: bool = False
+    sso_issuer: str | None = None
+    sso_subject: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ Single sign-on is offered when `.streamlit/secrets.toml` has an `[auth]` section
 `st.login` (`redirect_uri`, `cookie_secret`, `client_id`, `client_secret`, `server_metadata_url`,
 and `expose_tokens = ["id"]`). The ID token is validated again here (signature against the
 provider's JWKS, issuer, audience, expiry) and its claims give the role: an account in `users` with
-that e-mail wins (disabled there = refused), else SSO_ROLES rules (groups claim, then e-mail domain).
+that identity (issuer, subject), or else with that verified e-mail (then linked to the identity),
+wins (disabled there = refused), else SSO_ROLES rules (groups claim, then verified e-mail domain).
 """
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ import threading
 import time
 import urllib.request
 from collections import deque
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import lru_cache
 from typing import Any, Iterable
 
 import streamlit as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from casedb import audit, settings, users
 from casedb.engine import UNAVAILABLE_ERRORS, get_engine
@@ -292,10 +293,16 @@ def validate_id_token(id_token: str, server_metadata_url: str, client_id: str,
     return dict(token.claims)
 
 
+def email_verified(claims: dict[str, Any]) -> bool:
+    """Whether the provider vouches for the e-mail: the boolean true only (a missing claim, the
+    string "true" or 1 do not count)."""
+    return claims.get("email_verified") is True
+
+
 def role_for_claims(claims: dict[str, Any], rules: tuple[tuple[str, str, str], ...],
                     groups_claim: str = "groups") -> str | None:
     """The role SSO_ROLES gives these claims: a group rule first, then an e-mail domain rule (only
-    for an e-mail the provider says it verified, when it says). None: no rule matches."""
+    for an e-mail the provider says it verified). None: no rule matches."""
     groups = claims.get(groups_claim) or []
     if isinstance(groups, str):
         groups = [groups]
@@ -303,7 +310,7 @@ def role_for_claims(claims: dict[str, Any], rules: tuple[tuple[str, str, str], .
         if kind == "group" and value in groups:
             return role
     email = str(claims.get("email") or "").strip().lower()
-    if email and claims.get("email_verified", True) is not False and email.count("@") == 1:
+    if email and email_verified(claims) and email.count("@") == 1:
         domain = email.split("@")[1]
         for kind, value, role in rules:
             if kind == "domain" and domain == value:
@@ -311,19 +318,44 @@ def role_for_claims(claims: dict[str, Any], rules: tuple[tuple[str, str, str], .
     return None
 
 
+def _linked_user(row) -> users.User | None:
+    if not row.is_active or row.is_demo:
+        return None
+    return users.User(row.username, row.display_name, row.role, row.email, via_sso=True,
+                      sso_issuer=row.sso_issuer, sso_subject=row.sso_subject)
+
+
 def user_for_claims(engine, claims: dict[str, Any], rules, groups_claim: str = "groups") -> users.User | None:
-    """The session user for validated claims: an active account in `users` with this e-mail (its role),
-    else the role SSO_ROLES gives. None: refused (no rule matches, or the account is disabled)."""
+    """The session user for validated claims. An account in `users` linked to this identity (issuer,
+    subject) decides; else an account with this e-mail, if the provider verified it and the account
+    is linked to no other identity: it is linked to this one from now on; else the role SSO_ROLES
+    gives. None: refused (no rule matches, the account is disabled, or its e-mail belongs to an
+    account linked to another identity)."""
+    issuer, subject = str(claims.get("iss") or ""), str(claims.get("sub") or "")
     email = str(claims.get("email") or "").strip().lower()
-    if email and claims.get("email_verified", True) is not False:
-        with engine.connect() as conn:
+    verified = bool(email) and email_verified(claims)
+    with engine.begin() as conn:
+        if issuer and subject:
+            row = conn.execute(select(users_table).where(users_table.c.sso_issuer == issuer,
+                                                         users_table.c.sso_subject == subject)).first()
+            if row is not None:
+                return _linked_user(row)
+        if verified:
             row = conn.execute(select(users_table).where(func.lower(users_table.c.email) == email)).first()
-        if row is not None:
-            if not row.is_active or row.is_demo:
-                return None
-            return users.User(row.username, row.display_name, row.role, row.email, via_sso=True)
+            if row is not None:
+                if row.sso_subject is not None or not issuer or not subject:
+                    return None  # linked to another identity of the provider (or to none it can name)
+                user = _linked_user(row)
+                if user is not None:
+                    conn.execute(update(users_table).where(users_table.c.id == row.id,
+                                                           users_table.c.sso_subject.is_(None))
+                                 .values(sso_issuer=issuer, sso_subject=subject))
+                    user = replace(user, sso_issuer=issuer, sso_subject=subject)
+                return user
     role = role_for_claims(claims, rules, groups_claim)
     if role is None:
         return None
-    name = str(claims.get("name") or email or claims["sub"])[:120]
-    return users.User((email or f"sso:{claims['sub']}")[:80], name, role, email or None, via_sso=True)
+    name = str(claims.get("name") or (email if verified else "") or subject)[:120]
+    username = (email if verified else f"sso:{subject}")[:80]
+    return users.User(username, name, role, email if verified else None, via_sso=True,
+                      sso_issuer=issuer or None, sso_subject=subject or None)
