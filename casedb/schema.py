@@ -415,6 +415,9 @@ users = Table(
     # matched by its verified e-mail; afterwards it is matched by these (ui.auth.user_for_claims).
     Column("sso_issuer", String(200), nullable=True),
     Column("sso_subject", String(200), nullable=True),
+    # Sessions started before this moment (naive UTC) are ended at their next run: set by a password
+    # reset, a disable and a role change (casedb.users), checked by ui.auth on every run.
+    Column("sessions_valid_after", DateTime, nullable=True),
     _one_of("role", ROLES),
     Index(None, "sso_issuer", "sso_subject", unique=True),
 )

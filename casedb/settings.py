@@ -116,6 +116,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("SESSION_IDLE_MINUTES", 30, _positive_int,
                 "Minutes without any interaction after which a signed-in session must sign in again.",
                 "a whole number of minutes above 0"),
+        Setting("SESSION_MAX_HOURS", 12, _positive_int,
+                "Hours after signing in at which a session must sign in again, however active it was.",
+                "a whole number of hours above 0"),
         Setting("SSO_ROLES", (), _sso_roles,
                 "Who gets which role after single sign-on: comma-separated rules `@domain=role` (e-mail "
                 "domain) or `group:name=role` (a value of the groups claim); group rules win over domain "

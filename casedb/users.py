@@ -174,7 +174,8 @@ def _active_admins(engine: Engine, conn) -> int:
 
 
 def disable(engine: Engine, username: str, by: User | None = None) -> None:
-    _set(engine, username, "disable", by, is_active=False)
+    """Also ends the account's open sessions (users.sessions_valid_after), as a reset and a role change do."""
+    _set(engine, username, "disable", by, is_active=False, sessions_valid_after=now_utc())
 
 
 def enable(engine: Engine, username: str, by: User | None = None) -> None:
@@ -184,7 +185,7 @@ def enable(engine: Engine, username: str, by: User | None = None) -> None:
 def change_role(engine: Engine, username: str, role: str, by: User | None = None) -> None:
     if role not in ROLES:
         raise UserError("users.bad_role", role)
-    _set(engine, username, "role", by, {"role": role}, role=role)
+    _set(engine, username, "role", by, {"role": role}, role=role, sessions_valid_after=now_utc())
 
 
 def unlock(engine: Engine, username: str, by: User | None = None) -> None:
@@ -195,7 +196,7 @@ def unlock(engine: Engine, username: str, by: User | None = None) -> None:
 def reset_password(engine: Engine, username: str, password: str, by: User | None = None) -> None:
     """A new password; also clears failed attempts and any lockout."""
     _set(engine, username, "reset", by, password_hash=_hasher.hash(_check_password(password)),
-         failed_attempts=0, locked_until=None)
+         failed_attempts=0, locked_until=None, sessions_valid_after=now_utc())
 
 
 def list_users(engine: Engine) -> list[dict]:

@@ -17,6 +17,7 @@ import json
 import logging
 import threading
 import time
+from datetime import datetime, timezone
 import urllib.request
 from collections import deque
 from dataclasses import asdict, replace
@@ -36,6 +37,8 @@ USER_KEY = "auth_user"
 LAST_SEEN_KEY = "auth_last_seen"
 NOTICE_KEY = "auth_notice"
 SSO_REFUSED_KEY = "auth_sso_refused"
+SESSION_STARTED_KEY = "auth_started"
+AUTOMATIC_RERUN_KEY = "auth_automatic_rerun"
 ROLE_KEY = "role"  # kept beside the user for code that only needs the role (ui.live, ui.page)
 HTTP_TIMEOUT_SECONDS = 5
 TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
@@ -50,54 +53,106 @@ class TokenRefused(ValueError):
 # ------------------------------------------------------------------------------- session state
 
 def current_user() -> users.User | None:
-    """The signed-in user, or None. Ends the session (with a notice) when it was idle too long."""
+    """The signed-in user, or None. Ends the session (with a notice) when it was idle too long,
+    has lived SESSION_MAX_HOURS, or its account was disabled, reset or given another role since.
+
+    Only the reader's own actions renew the idle timer: a rerun that the data-version refresh
+    started (`mark_automatic_rerun`) checks the session without renewing it."""
+    automatic = bool(st.session_state.pop(AUTOMATIC_RERUN_KEY, False))
     stored = st.session_state.get(USER_KEY)
     if stored is None:
         stored = _sso_session()
         if stored is None:
             return None
     now = time.time()
-    idle_limit = settings.get("SESSION_IDLE_MINUTES") * 60
-    if now - st.session_state.get(LAST_SEEN_KEY, 0.0) > idle_limit:
+    if now - st.session_state.get(LAST_SEEN_KEY, 0.0) > settings.get("SESSION_IDLE_MINUTES") * 60:
         _end_session("auth.expired")
         return None
-    user = users.User(**stored)
-    if not user.via_sso:
-        user = _still_active(user)
-        if user is None:
-            _end_session("auth.account_changed")
-            return None
-    st.session_state[LAST_SEEN_KEY] = now
+    started = st.session_state.setdefault(SESSION_STARTED_KEY, now)
+    if now - started > settings.get("SESSION_MAX_HOURS") * 3600:
+        _end_session("auth.session_lifetime")
+        return None
+    user = _still_active(users.User(**stored), started)
+    if user is None:
+        _end_session("auth.account_changed")
+        return None
+    if not automatic:
+        st.session_state[LAST_SEEN_KEY] = now
     st.session_state[ROLE_KEY] = user.role
     return user
 
 
-def _still_active(user: users.User) -> users.User | None:
-    """The account as it is now: disabling it or changing its role takes effect at the next click.
-    While the database is away the session stands (pages show their last good figures meanwhile)."""
+def mark_automatic_rerun() -> None:
+    """Say that the coming rerun is not the reader's action (ui.live's refresh), so that it does
+    not renew the idle timer."""
+    st.session_state[AUTOMATIC_RERUN_KEY] = True
+
+
+def idle_expired() -> bool:
+    """A signed-in session idle for longer than SESSION_IDLE_MINUTES (ended at its next run)."""
+    if st.session_state.get(USER_KEY) is None:
+        return False
+    idle = time.time() - st.session_state.get(LAST_SEEN_KEY, 0.0)
+    return idle > settings.get("SESSION_IDLE_MINUTES") * 60
+
+
+_ACCOUNT_COLUMNS = (users_table.c.username, users_table.c.role, users_table.c.is_active, users_table.c.is_demo,
+                    users_table.c.sso_issuer, users_table.c.sso_subject, users_table.c.sessions_valid_after)
+
+
+def _still_active(user: users.User, started: float) -> users.User | None:
+    """The account as it is now: disabling it, resetting its password or changing its role ends
+    sessions started before (users.sessions_valid_after), at the next run. A single sign-on session
+    is checked against the account linked to its identity (or holding its verified e-mail); one
+    given its role by SSO_ROLES alone has no account to check. While the database is away the
+    session stands (pages show their last good figures meanwhile)."""
     try:
         with get_engine().connect() as conn:
-            row = conn.execute(select(users_table.c.role, users_table.c.is_active)
-                               .where(users_table.c.username == user.username)).first()
+            row = None
+            if user.via_sso:
+                if user.sso_issuer and user.sso_subject:
+                    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(
+                        users_table.c.sso_issuer == user.sso_issuer,
+                        users_table.c.sso_subject == user.sso_subject)).first()
+                if row is None and user.email:
+                    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(
+                        func.lower(users_table.c.email) == user.email.lower())).first()
+                if row is None:
+                    return user
+            else:
+                row = conn.execute(select(*_ACCOUNT_COLUMNS).where(users_table.c.username == user.username)).first()
     except UNAVAILABLE_ERRORS:
         return user
-    if row is None or not row.is_active:
+    if row is None or not row.is_active or (user.via_sso and row.is_demo):
         return None
-    return users.User(user.username, user.display_name, row.role, user.email, user.is_demo)
+    if row.sessions_valid_after is not None and \
+            datetime.fromtimestamp(started, timezone.utc).replace(tzinfo=None) < row.sessions_valid_after:
+        return None
+    if user.via_sso and row.username != user.username:
+        return user  # an identity given its role by SSO_ROLES; the account with its e-mail decides at sign-in
+    return replace(user, role=row.role)
 
 
 def _start_session(user: users.User) -> None:
     st.session_state[USER_KEY] = asdict(user)
     st.session_state[ROLE_KEY] = user.role
-    st.session_state[LAST_SEEN_KEY] = time.time()
+    st.session_state[LAST_SEEN_KEY] = st.session_state[SESSION_STARTED_KEY] = time.time()
     st.session_state.pop(NOTICE_KEY, None)
 
 
 def _end_session(notice: str | None = None) -> None:
-    for key in (USER_KEY, ROLE_KEY, LAST_SEEN_KEY):
+    """End the session. One that came by single sign-on also ends the provider's identity in this
+    browser (st.logout removes the login cookie, so that a reload does not sign in again unasked),
+    and, until a fresh sign-in, this browser session refuses that identity."""
+    stored = st.session_state.get(USER_KEY) or {}
+    for key in (USER_KEY, ROLE_KEY, LAST_SEEN_KEY, SESSION_STARTED_KEY):
         st.session_state.pop(key, None)
     if notice:
         st.session_state[NOTICE_KEY] = notice
+    if stored.get("via_sso"):
+        st.session_state[SSO_REFUSED_KEY] = True
+        if sso_configured():
+            st.logout()
 
 
 def sign_out() -> None:
@@ -105,8 +160,6 @@ def sign_out() -> None:
     if user:
         _audit(user["username"], user["role"], "logout", "success")
     _end_session("auth.signed_out")
-    if user and user.get("via_sso") and sso_configured():
-        st.logout()
 
 
 def record(action: str, outcome: str, detail: str | dict | None = None) -> None:
