@@ -396,6 +396,17 @@ data_version = Table(
     CheckConstraint("id = 1", name="single_row"),
 )
 
+# Which NIK pepper the database was loaded with: a keyed hash of a fixed label with the pepper
+# (casedb.pseudonym.fingerprint), written by the first load and compared by every later one.
+pepper_fingerprint = Table(
+    "pepper_fingerprint",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
 users = Table(
     "users",
     metadata,

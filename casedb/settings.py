@@ -102,7 +102,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("QUERY_ROW_LIMIT", 100_000, _positive_int,
                 "Most rows one named query may return to a page.", "a whole number above 0"),
         Setting("NIK_PEPPER", "", _text,
-                "Secret key for pseudonymising NIK at ingestion. Required outside the demo database.",
+                "Secret key for pseudonymising NIK at ingestion. Required outside the demo database, where it "
+                "must have at least 32 characters of at least two kinds (e.g. `openssl rand -hex 32`) and "
+                "must not be the demo city's; the first load records its fingerprint, and a load with "
+                "another pepper is refused.",
                 "a long random string"),
         Setting("READ_DATABASE_URL", "", _text,
                 "SQLAlchemy URL the pages read through, e.g. as the read-only role dashboard_reader "

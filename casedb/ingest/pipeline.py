@@ -7,6 +7,7 @@ are written together, or nothing is (a failed batch is then recorded as such, wi
 """
 from __future__ import annotations
 
+import hmac
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -16,7 +17,10 @@ from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 import pandas as pd
-from sqlalchemy import insert, text, update
+
+from sqlalchemy import insert, inspect, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,6 +33,7 @@ from casedb.ingest.read import CHUNK_ROWS, Chunk, Reader, csv_line, mask_cell, o
 from casedb.ingest.sources import SOURCES, Source
 from casedb.ingest.validate import Context, validate
 from casedb.ingest.write import ChunkWriter, Staged
+from casedb.pseudonym import MIN_PEPPER_LENGTH, fingerprint, is_strong
 from casedb.wib import now_utc
 
 SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements")
@@ -67,16 +72,45 @@ def source_of(name: str) -> Source:
     return SOURCES["test_results" if name == "fhir" else name]
 
 
-def resolve_pepper(engine: Engine) -> str:
-    """NIK_PEPPER, or the demo city's fixed pepper on the demo database; refuse otherwise."""
-    pepper = settings.get("NIK_PEPPER")
-    if pepper:
-        return pepper
-    if settings.is_demo_url(engine.url.render_as_string(hide_password=False)):
-        from casedb.demo.people import DEMO_PEPPER
+def _is_demo(engine: Engine) -> bool:
+    return settings.is_demo_url(engine.url.render_as_string(hide_password=False))
 
-        return DEMO_PEPPER
-    raise IngestRefused("ingest.no_pepper")
+
+def resolve_pepper(engine: Engine) -> str:
+    """NIK_PEPPER, or the demo city's fixed pepper on the demo database; refuse otherwise. Outside
+    the demo database the pepper must be strong (casedb.pseudonym.is_strong) and not the demo one."""
+    from casedb.demo.people import DEMO_PEPPER
+
+    pepper = settings.get("NIK_PEPPER")
+    if _is_demo(engine):
+        return pepper or DEMO_PEPPER
+    if not pepper:
+        raise IngestRefused("ingest.no_pepper")
+    if pepper == DEMO_PEPPER:
+        raise IngestRefused("ingest.demo_pepper")
+    if not is_strong(pepper):
+        raise IngestRefused("ingest.weak_pepper", length=MIN_PEPPER_LENGTH)
+    return pepper
+
+
+def check_pepper(conn: Connection, engine: Engine, pepper: str) -> None:
+    """Refuse the demo pepper outside the demo database, and a pepper other than the one the
+    database was first loaded with (its fingerprint, recorded here by the first load)."""
+    from casedb.demo.people import DEMO_PEPPER
+
+    if pepper == DEMO_PEPPER and not _is_demo(engine):
+        raise IngestRefused("ingest.demo_pepper")
+    table = schema.pepper_fingerprint
+    if not inspect(conn).has_table(table.name):
+        return  # a database before revision 0008 (python -m casedb.migrate adds the table)
+    mine = fingerprint(pepper)
+    # Two first loads at once: one inserts, the other finds the row (ON CONFLICT DO NOTHING).
+    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table).values(
+        id=1, fingerprint=mine, recorded_at=now_utc()).on_conflict_do_nothing(index_elements=["id"])
+    conn.execute(stmt)
+    stored = conn.execute(select(table.c.fingerprint).where(table.c.id == 1)).scalar_one()
+    if not hmac.compare_digest(stored, mine):
+        raise IngestRefused("ingest.pepper_mismatch")
 
 
 def load(engine: Engine, source: str, file, *, file_name: str | None = None, pepper: str | None = None,
@@ -106,6 +140,7 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
     started = started or now_utc()
     summary = Summary(batch_source, file_name, notes=list(reader.notes))
     with engine.begin() as conn:
+        check_pepper(conn, engine, pepper)
         batch_id = conn.execute(insert(schema.ingest_batches).values(
             source=batch_source, file_name=file_name, file_sha256=sha256, started_at=started, status="running",
             created_by=created_by,
