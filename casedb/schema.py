@@ -281,7 +281,9 @@ cases = Table(
     Index(None, "confirmed_day", "kelurahan_code"),
     Index(None, "recovered_day"),
     Index(None, "died_day"),
-    Index(None, "person_key"),
+    # One case per person (a positive result of a person with a case confirms nothing new): unique,
+    # so that two loads at once cannot make two (casedb.ingest.pipeline._after_rows).
+    Index(None, "person_key", unique=True),
     Index(None, "cluster"),
 )
 

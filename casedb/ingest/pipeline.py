@@ -38,6 +38,8 @@ from casedb.wib import now_utc
 
 SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements")
 _ROLLUPS = {"test_results": "daily_facility_tests", "movements": "daily_entry_point"}
+# The PostgreSQL advisory lock key under which a load creates cases and refreshes rollups.
+AFTER_ROWS_LOCK = 0x6361736573
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
 U = TypeVar("U")
@@ -212,7 +214,16 @@ def prepared_ahead(prepare: Callable[[T], U], items: Iterator[T]) -> Iterator[U]
 
 
 def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWriter, summary: Summary) -> None:
-    """Cases, rollups and the data version, in the batch's transaction."""
+    """Cases, rollups and the data version, in the batch's transaction.
+
+    One load at a time does this part (on PostgreSQL a transaction-level advisory lock; SQLite holds
+    its write lock from the batch's first write): under READ COMMITTED two loads would each find no
+    case for a person both bring a positive result of, and make two (cases.person_key is unique as
+    well, so that it cannot happen anyway), or refresh the same rollup rows at once. The rows
+    themselves are written in parallel before; the second load waits here until the first commits,
+    and then sees its cases and rollups."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AFTER_ROWS_LOCK})
     if source == "test_results":
         summary.cases_created, first_case, last_case = create_cases(conn, batch_id)
         if first_case is not None:
