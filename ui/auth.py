@@ -17,9 +17,9 @@ import json
 import logging
 import threading
 import time
-from datetime import datetime, timezone
 import urllib.request
 from collections import deque
+from datetime import datetime, timezone
 from dataclasses import asdict, replace
 from functools import lru_cache
 from typing import Any, Iterable
