@@ -147,3 +147,29 @@ def test_the_migration_repairs_rows_stored_before(backend, tmp_path):
         assert json.loads(repaired[1].raw)["id"] == "obs-9"
     finally:
         drop_database(url)
+
+
+def test_an_xlsx_row_keeps_the_year_of_a_birth_date_cell_and_masks_cells_past_the_header(empty_db):
+    import io
+    from datetime import datetime as moment
+
+    from openpyxl import Workbook
+
+    db = _db(empty_db)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["S3", "9999999", "Budi Santoso", NIK, "L", moment(1985, 3, 12), "Jl. Kenanga 7", "081276543210",
+                  "14.71.08.1010", "PCR", "05/08/2021 08:00", "05/08/2021 20:00", "06/08/2021 09:00", "Negatif"])
+    sheet.append(["S4", "1471398", "Siti Aminah", " S.Pd", NIK, "P", moment(1985, 3, 12), "Jl. Melati No. 5 Sukajadi",
+                  "+62 812-7654-3210", "14.71.08.1010", "PCR", "05/08/2021 08:00", "05/08/2021 20:00",
+                  "06/08/2021 09:00", "Positif"])
+    content = io.BytesIO()
+    book.save(content)
+    summary = load(db, "test_results", content.getvalue(), file_name="x.xlsx", pepper=PEPPER)
+    assert summary.rejected == 2
+    stored = _stored(db)
+    for raw, reason in stored.values():
+        _assert_no_personal_data(raw)
+        _assert_no_personal_data(reason)
+    assert stored[2][0].startswith("S3,9999999,***,147101**********,L,1985,***,***,14.71.08.1010,PCR,")

@@ -121,11 +121,12 @@ def cell_kind(field_kind: str | None) -> str:
     return {"nik": "nik", "birth_year": "birth", "datetime": "event", "date": "event"}.get(field_kind, "known")
 
 
-def mask_row(cells: Iterable[str], kinds: list[str]) -> list[str]:
+def mask_row(cells: Iterable[str], kinds: list[str], shifted: bool = False) -> list[str]:
     """One row's cells as kept. `kinds` has one entry per header column; a row with more cells
-    than that is shifted, and every cell of it is free text."""
+    than that (or `shifted`: cells past the header that are not given) is shifted, and every cell
+    of it is free text."""
     cells = [str(c) for c in cells]
-    shifted = len(cells) > len(kinds)
+    shifted = shifted or len(cells) > len(kinds)
     out = []
     for i, value in enumerate(cells):
         if not value:

@@ -111,8 +111,8 @@ class HeaderMap:
     kinds: list[str] = field(default_factory=list)
     """Per header column, how its cells are masked in a rejected row (casedb.ingest.masking)."""
 
-    def mask(self, cells: list[str]) -> list[str]:
-        return mask_row(cells, self.kinds)
+    def mask(self, cells: list[str], shifted: bool = False) -> list[str]:
+        return mask_row(cells, self.kinds, shifted)
 
 
 def map_headers(source: Source, headers: list[str]) -> HeaderMap:
@@ -276,8 +276,7 @@ def _xlsx_chunk(batch: list[list], numbers: list[int], header_map: HeaderMap, wi
 
     def raw(positions: list[int]) -> list[str]:
         # A row with cells past the header is masked as shifted, as in a CSV file.
-        return [csv_line(header_map.mask(batch[p][:width] + ([""] if batch[p][width] else [])), ",")
-                for p in positions]
+        return [csv_line(header_map.mask(batch[p][:width], shifted=bool(batch[p][width])), ",") for p in positions]
 
     return Chunk(fields, pd.Series(numbers), raw)
 
