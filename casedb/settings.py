@@ -119,7 +119,10 @@ SETTINGS: dict[str, Setting] = {
                 "Milliseconds one named query may run before it is cut (PostgreSQL statement_timeout; "
                 "SQLite interrupts it).", "a whole number of milliseconds above 0"),
         Setting("NIK_PEPPER", "", _text,
-                "Secret key for pseudonymising NIK at ingestion. Required outside the demo database.",
+                "Secret key for pseudonymising NIK at ingestion. Required outside the demo database, where it "
+                "must have at least 32 characters of at least two kinds (e.g. `openssl rand -hex 32`) and "
+                "must not be the demo city's; the first load records its fingerprint, and a load with "
+                "another pepper is refused.",
                 "a long random string"),
         Setting("CERTIFICATE_KEY", "", _text,
                 "Secret key of health certificates' check codes (HMAC-SHA256 of the number). Required "
@@ -141,6 +144,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("SESSION_IDLE_MINUTES", 30, _positive_int,
                 "Minutes without any interaction after which a signed-in session must sign in again.",
                 "a whole number of minutes above 0"),
+        Setting("SESSION_MAX_HOURS", 12, _positive_int,
+                "Hours after signing in at which a session must sign in again, however active it was.",
+                "a whole number of hours above 0"),
         Setting("SSO_ROLES", (), _sso_roles,
                 "Who gets which role after single sign-on: comma-separated rules `@domain=role` (e-mail "
                 "domain) or `group:name=role` (a value of the groups claim); group rules win over domain "
