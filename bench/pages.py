@@ -1,0 +1,292 @@
+"""Page query sets (a benchmark, not a test): what every page costs the database, against the naive
+way of computing the same figures, and what a refresh tick costs when nothing changed.
+
+    python -m bench.pages --database-url postgresql+psycopg2://postgres@127.0.0.1:5432/pekanbaru_city
+    python -m bench.pages --database-url URL --long-history-url URL3x   # also: 3x the history
+    make bench                                                          # the same, on BENCH_DATABASE_URL
+
+Adding a page (one entry in PAGES, one module in bench/page_sets/):
+
+    # bench/page_sets/map.py
+    def figures(run):            # every figure the page shows, exactly as the page computes them:
+        ...                      #   call the page's figure function with `run`
+    def naive(engine):           # the same figures with pandas over the raw tables (pd.read_sql),
+        ...                      #   from the timestamps, without the rollups or the query files
+    def check(page, raw):        # [(figure name, page's value, naive value), ...]: every row must agree
+        ...
+    def headline(page): ...      # optional: a few figures as text for the report
+
+    # here
+    PAGES["map"] = PageBench("mayor", map_set.figures, map_set.naive, map_set.check, map_set.headline)
+
+`run(name, **params)` is `queries.run` bound to the entry's role and the engine, so the runner's
+role check and suppression apply as on the page. What is measured, per page:
+
+- query set: `figures(run)` with the query cache cleared before each repetition
+  (`queries.clear_cache()`), so that every query reaches the database; p50 and p95 of N runs after
+  one untimed warm-up run;
+- baseline: `naive(engine)`, median of a few runs; ratio = baseline / query-set p50;
+- refresh tick with no data change: what a page costs per tick when the data version did not move,
+  `queries.data_version` plus `figures(run)` with a warm cache (every query a cache hit; each still
+  reads the data version, as `ui.live.query` does); p50 and p95;
+- with --long-history-url (the same city with three times the history, bench/history3x.py): the
+  query set on both databases, repetitions interleaved, and the ratio of their p50s;
+- agreement: every row of `check` equal; a disagreement is printed and the run exits with 1.
+
+The machine is shared, so every figure is read against the baseline measured in the same run.
+`--write` replaces the section between the `<!-- bench:pages -->` markers in BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import queries  # noqa: E402
+from bench.page_sets import overview as overview_set  # noqa: E402
+from casedb.engine import get_engine  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "BENCHMARKS.md"
+MARKER = "<!-- bench:pages -->"
+CITY_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/pekanbaru_city"
+
+
+@dataclass(frozen=True)
+class PageBench:
+    role: str
+    figures: Callable[[Callable[..., Any]], Any]
+    naive: Callable[[Engine], Any]
+    check: Callable[[Any, Any], list[tuple[str, Any, Any]]]
+    headline: Callable[[Any], str] = lambda page: ""
+
+
+PAGES: dict[str, PageBench] = {
+    "overview": PageBench("mayor", overview_set.figures, overview_set.naive, overview_set.check,
+                          overview_set.headline),
+}
+
+
+def bound_run(role: str, engine: Engine) -> Callable[..., Any]:
+    def run(name: str, **params: Any):
+        return queries.run(name, role, engine=engine, **params)
+    return run
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def query_set_once(bench: PageBench, run) -> tuple[float, Any]:
+    queries.clear_cache()
+    started = time.perf_counter()
+    page = bench.figures(run)
+    return time.perf_counter() - started, page
+
+
+def tick_once(bench: PageBench, run, engine: Engine) -> float:
+    started = time.perf_counter()
+    queries.data_version(engine)
+    bench.figures(run)
+    return time.perf_counter() - started
+
+
+@dataclass
+class PageResult:
+    name: str
+    role: str
+    query_set: list[float]
+    ticks: list[float]
+    baseline: list[float]
+    agreement: list[tuple[str, Any, Any]]
+    headline: str
+    long_history: list[float] | None = None  # query set on the 3x database, interleaved
+    long_query_set: list[float] | None = None  # the 1x runs interleaved with those
+
+    @property
+    def disagreements(self) -> list[tuple[str, Any, Any]]:
+        return [row for row in self.agreement if row[1] != row[2]]
+
+
+def measure(name: str, bench: PageBench, engine: Engine, repetitions: int, baseline_runs: int,
+            long_engine: Engine | None = None) -> PageResult:
+    run = bound_run(bench.role, engine)
+    _, page = query_set_once(bench, run)  # warm-up: connections, plans, imports
+    query_set = [query_set_once(bench, run)[0] for _ in range(repetitions)]
+    bench.figures(run)
+    ticks = [tick_once(bench, run, engine) for _ in range(repetitions)]
+    baseline, raw = [], None
+    for _ in range(baseline_runs):
+        started = time.perf_counter()
+        raw = bench.naive(engine)
+        baseline.append(time.perf_counter() - started)
+    result = PageResult(name, bench.role, query_set, ticks, baseline, bench.check(page, raw), bench.headline(page))
+    if long_engine is not None:
+        long_run = bound_run(bench.role, long_engine)
+        query_set_once(bench, long_run)
+        short, long = [], []
+        for _ in range(repetitions):
+            short.append(query_set_once(bench, run)[0])
+            long.append(query_set_once(bench, long_run)[0])
+        result.long_query_set, result.long_history = short, long
+    return result
+
+
+def ensure_city(url: str) -> None:
+    """Reuse the city at `url`; build it (`casedb.demo`, scale city, 4-15 minutes) when the database
+    is missing or holds no data. Used by `make bench`."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from casedb.demo import build
+    from casedb.migrate import upgrade
+
+    engine = get_engine(url)
+    try:
+        with engine.connect() as conn:
+            has_data = conn.execute(text("SELECT COUNT(*) FROM daily_area")).scalar_one() > 0
+    except OperationalError:  # no such database
+        parsed = make_url(url)
+        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
+        admin.dispose()
+        has_data = False
+    except ProgrammingError:  # a database without the schema yet
+        has_data = False
+    if not has_data:
+        print(f"building the city scale into {hidden_url(url)} (several minutes)", flush=True)
+        upgrade(engine)
+        build(engine, scale="city")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+def describe(engine: Engine) -> str:
+    with engine.connect() as conn:
+        counts = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()  # noqa: S608 - fixed names
+                  for t in ("test_results", "cases", "movements", "daily_area")}
+        span = conn.execute(text("SELECT MIN(day), MAX(day) FROM daily_area")).one()
+    return (f"{counts['test_results']:,} test results, {counts['cases']:,} cases, "
+            f"{counts['movements']:,} movements; {counts['daily_area']:,} daily_area rows, "
+            f"{span[0]} .. {span[1]}")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def table(results: list[PageResult], repetitions: int, baseline_runs: int) -> list[str]:
+    lines = [
+        f"| page (role) | query set p50 | p95 | naive baseline (median of {baseline_runs}) | baseline / p50 "
+        f"| refresh tick p50 | p95 | figures agree |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        p50 = statistics.median(r.query_set)
+        base = statistics.median(r.baseline)
+        agree = "yes" if not r.disagreements else f"**NO** ({len(r.disagreements)} of {len(r.agreement)})"
+        lines.append(
+            f"| {r.name} ({r.role}) | {ms(p50)} | {ms(percentile(r.query_set, 95))} | {base:.2f} s "
+            f"| {base / p50:,.0f}x | {ms(statistics.median(r.ticks))} | {ms(percentile(r.ticks, 95))} "
+            f"| {agree}: {len(r.agreement)} figures |")
+    return lines
+
+
+def long_table(results: list[PageResult]) -> list[str]:
+    lines = ["| page | 1x history p50 | p95 | 3x history p50 | p95 | 3x / 1x (p50) |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        if r.long_history is None:
+            continue
+        short, long = statistics.median(r.long_query_set), statistics.median(r.long_history)
+        lines.append(f"| {r.name} | {ms(short)} | {ms(percentile(r.long_query_set, 95))} | {ms(long)} "
+                     f"| {ms(percentile(r.long_history, 95))} | {long / short:.2f} |")
+    return lines
+
+
+def write_section(body: str) -> None:
+    content = BENCHMARKS.read_text(encoding="utf-8")
+    section = f"{MARKER}\n{body.rstrip()}\n{MARKER}"
+    if content.count(MARKER) >= 2:
+        before, _, rest = content.partition(MARKER)
+        _, _, after = rest.partition(MARKER)
+        content = before + section + after
+    else:
+        content = content.rstrip() + "\n\n" + section + "\n"
+    BENCHMARKS.write_text(content, encoding="utf-8")
+
+
+def hidden_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", CITY_URL),
+                        help="a database built with `python -m casedb.demo --scale city` (read only)")
+    parser.add_argument("--long-history-url", default=None,
+                        help="the same city with three times the history (bench/history3x.py)")
+    parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated, of: {', '.join(PAGES)}")
+    parser.add_argument("--repetitions", type=int, default=30)
+    parser.add_argument("--baseline-runs", type=int, default=3)
+    parser.add_argument("--write", action="store_true", help="replace the section in BENCHMARKS.md")
+    parser.add_argument("--build-if-missing", action="store_true",
+                        help="build the city scale into --database-url when it is missing or empty")
+    args = parser.parse_args(argv)
+
+    names = [n.strip() for n in args.pages.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PAGES]
+    if unknown:
+        parser.error(f"unknown page(s) {', '.join(unknown)}; known: {', '.join(PAGES)}")
+    if args.build_if_missing:
+        ensure_city(args.database_url)
+    engine = get_engine(args.database_url)
+    long_engine = get_engine(args.long_history_url) if args.long_history_url else None
+    load_before = os.getloadavg()[0]
+    started = datetime.now(timezone.utc)
+    results = []
+    for name in names:
+        print(f"== {name}", flush=True)
+        result = measure(name, PAGES[name], engine, args.repetitions, args.baseline_runs, long_engine)
+        for figure, page, raw in result.disagreements:
+            print(f"   DISAGREE {figure}: page {page!r} naive {raw!r}", flush=True)
+        print(f"   {result.headline}", flush=True)
+        results.append(result)
+    load_after = os.getloadavg()[0]
+
+    command = f".venv/bin/python -m bench.pages --database-url {hidden_url(args.database_url)}"
+    if args.long_history_url:
+        command += f" --long-history-url {hidden_url(args.long_history_url)}"
+    command += f" --repetitions {args.repetitions} --baseline-runs {args.baseline_runs} --write"
+    lines = [
+        "```sh", command, "```", "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC, PostgreSQL, {args.repetitions} repetitions (cache cleared before "
+        f"each), load average {load_before:.1f} -> {load_after:.1f} on 2 shared cores. Database: "
+        f"{describe(engine)}.", "",
+        *table(results, args.repetitions, args.baseline_runs),
+    ]
+    if long_engine is not None:
+        lines += ["", f"Three times the history ({describe(long_engine)}), repetitions interleaved:", "",
+                  *long_table(results)]
+    body = "\n".join(lines)
+    print(body)
+    if args.write:
+        write_section(body)
+    return 1 if any(r.disagreements for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
