@@ -217,12 +217,13 @@ def long_table(results: list[PageResult]) -> list[str]:
     return lines
 
 
-def write_section(body: str) -> None:
+def write_section(body: str, marker: str = MARKER) -> None:
+    """Replace what lies between the two `marker` lines of BENCHMARKS.md (appended when absent)."""
     content = BENCHMARKS.read_text(encoding="utf-8")
-    section = f"{MARKER}\n{body.rstrip()}\n{MARKER}"
-    if content.count(MARKER) >= 2:
-        before, _, rest = content.partition(MARKER)
-        _, _, after = rest.partition(MARKER)
+    section = f"{marker}\n{body.rstrip()}\n{marker}"
+    if content.count(marker) >= 2:
+        before, _, rest = content.partition(marker)
+        _, _, after = rest.partition(marker)
         content = before + section + after
     else:
         content = content.rstrip() + "\n\n" + section + "\n"
