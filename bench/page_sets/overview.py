@@ -31,6 +31,7 @@ def figures(run) -> overview_figures.Overview:
 @dataclass
 class Naive:
     day: date
+    span: tuple[date, date]
     tiles: dict[str, tuple]
     curve_first: date
     curve_new_cases: list[int]
@@ -42,7 +43,9 @@ def _wib_day(moments: pd.Series) -> pd.Series:
     return (pd.to_datetime(moments, format="mixed") + WIB).dt.normalize()
 
 
-def naive(engine: Engine) -> Naive:
+def naive(engine: Engine, day: date | None = None) -> Naive | None:
+    """The overview's figures for `day` (default: the page's default day) from the raw rows; None
+    for a database without any case event or test result."""
     with engine.connect() as conn:
         cases = pd.read_sql("SELECT kelurahan_code, confirmed_at, recovered_at, died_at FROM cases", conn)
         tests = pd.read_sql("SELECT person_key, test_type, result, result_at FROM test_results", conn)
@@ -52,9 +55,11 @@ def naive(engine: Engine) -> Naive:
     died = _wib_day(cases["died_at"])
     result_day = _wib_day(tests["result_at"])
 
-    days = pd.concat([confirmed, recovered.dropna(), died.dropna(), result_day])
+    days = pd.concat([confirmed, recovered.dropna(), died.dropna(), result_day]).dropna()
+    if days.empty:
+        return None
     first, last = days.min().date(), days.max().date()
-    day = min(today_wib(), last)
+    day = day or min(today_wib(), last)
 
     def tile(key: str, d: date):
         d = pd.Timestamp(d)
@@ -79,6 +84,7 @@ def naive(engine: Engine) -> Naive:
     tiles = {key: tuple(tile(key, day - timedelta(days=k)) for k in (0, 1, 7)) for key in keys}
 
     per_day = confirmed.value_counts()
+    first = min(first, day)
     curve = [int(per_day.get(d, 0)) for d in pd.date_range(first, day)]
 
     end = pd.Timestamp(day)
@@ -90,7 +96,7 @@ def naive(engine: Engine) -> Naive:
     incidence = new_cases * 100_000 / kecamatan["population"]
     zones = pd.cut(incidence, [-float("inf"), *settings.get("ZONE_THRESHOLDS"), float("inf")], right=False,
                    labels=list(overview_figures.ZONES)).astype(str)
-    return Naive(day, tiles, first, curve, pd.DataFrame({
+    return Naive(day, (days.min().date(), last), tiles, first, curve, pd.DataFrame({
         "code": kecamatan["code"].to_numpy(), "new_cases": new_cases.to_numpy(),
         "incidence": incidence.to_numpy(), "zone": zones.to_numpy()}))
 
@@ -104,8 +110,13 @@ def check(page: overview_figures.Overview, raw: Naive) -> list[tuple[str, object
     curve = page.curve
     rows.append(("curve first day", curve["day"].iloc[0].date(), raw.curve_first))
     rows.append(("curve new cases, every day", [int(v) for v in curve["new_cases"]], raw.curve_new_cases))
+    week = raw.curve_new_cases[-7:]
     rows.append(("curve 7-day average on D", _rounded(curve["average_7d"].iloc[-1]),
-                 _rounded(sum(raw.curve_new_cases[-7:]) / 7)))
+                 _rounded(sum(week) / 7) if len(week) == 7 else None))
+    incomplete = settings.get("INCOMPLETE_DAYS")
+    incomplete_from = raw.span[1] - timedelta(days=incomplete - 1) if incomplete else date.max
+    rows.append(("curve days marked incomplete", [d.date() for d in curve.loc[curve["incomplete"], "day"]],
+                 [d.date() for d in pd.date_range(raw.curve_first, raw.day) if d.date() >= incomplete_from]))
     table = page.kecamatan.reset_index(drop=True)
     for column in ("code", "new_cases", "zone"):
         rows.append((f"kecamatan {column}", list(table[column]), list(raw.kecamatan[column])))
