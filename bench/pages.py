@@ -22,13 +22,14 @@ Adding a page (one entry in PAGES, one module in bench/page_sets/):
 `run(name, **params)` is `queries.run` bound to the entry's role and the engine, so the runner's
 role check and suppression apply as on the page. What is measured, per page:
 
-- query set: `figures(run)` with the query cache cleared before each repetition
-  (`queries.clear_cache()`), so that every query reaches the database; p50 and p95 of N runs after
-  one untimed warm-up run;
+- query set: one run of the page as `ui.live` makes it (the data version read once, then
+  `figures(run)` with `run` passing it as `at_version`), with the query cache cleared before each
+  repetition (`queries.clear_cache()`), so that every query reaches the database; p50 and p95 of N
+  runs after one untimed warm-up run;
 - baseline: `naive(engine)`, median of a few runs; ratio = baseline / query-set p50;
-- refresh tick with no data change: what a page costs per tick when the data version did not move,
-  `queries.data_version` plus `figures(run)` with a warm cache (every query a cache hit; each still
-  reads the data version, as `ui.live.query` does); p50 and p95;
+- refresh tick with no data change: the same run with a warm cache: `queries.data_version` plus
+  `figures(run)` whose queries are all cache hits (what a rerun of the page costs while nothing
+  changed; the freshness fragment itself only reads the version); p50 and p95;
 - with --long-history-url (the same city with three times the history, bench/history3x.py): the
   query set on both databases, repetitions interleaved, and the ratio of their p50s;
 - agreement: every row of `check` equal; a disagreement is printed and the run exits with 1.
@@ -49,7 +50,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -73,33 +74,71 @@ class PageBench:
     headline: Callable[[Any], str] = lambda page: ""
 
 
+METERS: dict[Engine, "CpuMeter"] = {}
+
 PAGES: dict[str, PageBench] = {
     "overview": PageBench("mayor", overview_set.figures, overview_set.naive, overview_set.check,
                           overview_set.headline),
 }
 
 
-def bound_run(role: str, engine: Engine) -> Callable[..., Any]:
+def bound_run(role: str, engine: Engine, at_version: int | None = None) -> Callable[..., Any]:
     def run(name: str, **params: Any):
-        return queries.run(name, role, engine=engine, **params)
+        return queries.run(name, role, engine=engine, at_version=at_version, **params)
     return run
+
+
+def page_run(bench: "PageBench", engine: Engine) -> Any:
+    """One run of the page as ui.live does it: the data version read once, then the figures."""
+    version, _ = queries.data_version(engine)
+    return bench.figures(bound_run(bench.role, engine, version))
+
+
+class CpuMeter:
+    """CPU seconds spent by this process and by the PostgreSQL backends of `engine`'s connections
+    (read from /proc: the server is local). Wall times on a shared machine mostly measure the
+    other jobs; CPU time hardly moves with them. Clock ticks are 10 ms: read it over many runs."""
+
+    def __init__(self, engine: Engine):
+        self.backends: set[int] = set()
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+        @event.listens_for(engine, "connect")
+        def remember(dbapi_connection, _record) -> None:
+            if engine.dialect.name == "postgresql":
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    self.backends.add(cursor.fetchone()[0])
+
+    def _server(self) -> float:
+        total = 0.0
+        for pid in list(self.backends):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a connection closed since
+                self.backends.discard(pid)
+                continue
+            total += (int(fields[11]) + int(fields[12])) / self.tick
+        return total
+
+    def read(self) -> tuple[float, float]:
+        return time.process_time(), self._server()
 
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
-def query_set_once(bench: PageBench, run) -> tuple[float, Any]:
+def query_set_once(bench: PageBench, engine: Engine) -> tuple[float, Any]:
     queries.clear_cache()
     started = time.perf_counter()
-    page = bench.figures(run)
+    page = page_run(bench, engine)
     return time.perf_counter() - started, page
 
 
-def tick_once(bench: PageBench, run, engine: Engine) -> float:
+def tick_once(bench: PageBench, engine: Engine) -> float:
     started = time.perf_counter()
-    queries.data_version(engine)
-    bench.figures(run)
+    page_run(bench, engine)
     return time.perf_counter() - started
 
 
@@ -112,6 +151,7 @@ class PageResult:
     baseline: list[float]
     agreement: list[tuple[str, Any, Any]]
     headline: str
+    cpu: dict[str, float]  # mean CPU seconds per run: query set and tick, this process and the server
     long_history: list[float] | None = None  # query set on the 3x database, interleaved
     long_query_set: list[float] | None = None  # the 1x runs interleaved with those
 
@@ -122,24 +162,31 @@ class PageResult:
 
 def measure(name: str, bench: PageBench, engine: Engine, repetitions: int, baseline_runs: int,
             long_engine: Engine | None = None) -> PageResult:
-    run = bound_run(bench.role, engine)
-    _, page = query_set_once(bench, run)  # warm-up: connections, plans, imports
-    query_set = [query_set_once(bench, run)[0] for _ in range(repetitions)]
-    bench.figures(run)
-    ticks = [tick_once(bench, run, engine) for _ in range(repetitions)]
+    meter = METERS.setdefault(engine, CpuMeter(engine))
+    _, page = query_set_once(bench, engine)  # warm-up: connections, plans, imports
+    before = meter.read()
+    query_set = [query_set_once(bench, engine)[0] for _ in range(repetitions)]
+    after = meter.read()
+    page_run(bench, engine)
+    ticks = [tick_once(bench, engine) for _ in range(repetitions)]
+    after_ticks = meter.read()
+    cpu = {"query set client": (after[0] - before[0]) / repetitions,
+           "query set server": (after[1] - before[1]) / repetitions,
+           "tick client": (after_ticks[0] - after[0]) / repetitions,
+           "tick server": (after_ticks[1] - after[1]) / repetitions}
     baseline, raw = [], None
     for _ in range(baseline_runs):
         started = time.perf_counter()
         raw = bench.naive(engine)
         baseline.append(time.perf_counter() - started)
-    result = PageResult(name, bench.role, query_set, ticks, baseline, bench.check(page, raw), bench.headline(page))
+    result = PageResult(name, bench.role, query_set, ticks, baseline, bench.check(page, raw), bench.headline(page),
+                        cpu)
     if long_engine is not None:
-        long_run = bound_run(bench.role, long_engine)
-        query_set_once(bench, long_run)
+        query_set_once(bench, long_engine)
         short, long = [], []
         for _ in range(repetitions):
-            short.append(query_set_once(bench, run)[0])
-            long.append(query_set_once(bench, long_run)[0])
+            short.append(query_set_once(bench, engine)[0])
+            long.append(query_set_once(bench, long_engine)[0])
         result.long_query_set, result.long_history = short, long
     return result
 
@@ -191,8 +238,8 @@ def ms(seconds: float) -> str:
 def table(results: list[PageResult], repetitions: int, baseline_runs: int) -> list[str]:
     lines = [
         f"| page (role) | query set p50 | p95 | naive baseline (median of {baseline_runs}) | baseline / p50 "
-        f"| refresh tick p50 | p95 | figures agree |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| refresh tick p50 | p95 | CPU per run: query set / tick (client + server) | figures agree |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         p50 = statistics.median(r.query_set)
@@ -201,7 +248,9 @@ def table(results: list[PageResult], repetitions: int, baseline_runs: int) -> li
         lines.append(
             f"| {r.name} ({r.role}) | {ms(p50)} | {ms(percentile(r.query_set, 95))} | {base:.2f} s "
             f"| {base / p50:,.0f}x | {ms(statistics.median(r.ticks))} | {ms(percentile(r.ticks, 95))} "
-            f"| {agree}: {len(r.agreement)} figures |")
+            f"| {ms(r.cpu['query set client'] + r.cpu['query set server'])} ({ms(r.cpu['query set client'])} + "
+            f"{ms(r.cpu['query set server'])}) / {ms(r.cpu['tick client'] + r.cpu['tick server'])} "
+            f"({ms(r.cpu['tick client'])} + {ms(r.cpu['tick server'])}) | {agree}: {len(r.agreement)} figures |")
     return lines
 
 

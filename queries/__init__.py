@@ -25,7 +25,7 @@ check. Privacy is enforced here too, for the same reason:
 SQL is not possible.
 
 Results are cached per (database, query, parameters, data version): a page that re-runs while the
-data is unchanged costs one tiny version lookup.
+data is unchanged costs one tiny version lookup (read once per run and passed as `at_version`).
 """
 from __future__ import annotations
 
@@ -177,9 +177,15 @@ def data_version(engine: Engine | None = None) -> tuple[int, datetime]:
         raise unavailable(e) from e
 
 
-def run(name: str, role: str | None, /, engine: Engine | None = None, **params: Any) -> pd.DataFrame:
+def run(name: str, role: str | None, /, engine: Engine | None = None, *, at_version: int | None = None,
+        **params: Any) -> pd.DataFrame:
     """Run the named query for `role` with bound `params`, returning a DataFrame (a copy: callers
-    may change it). Raises QueryNotAllowed, DatabaseUnavailable, or KeyError for a missing param."""
+    may change it). Raises QueryNotAllowed, DatabaseUnavailable, or KeyError for a missing param.
+
+    `at_version`: the data version the caller read for this run (a page reads it once, at the start
+    of its run: ui.live.check); the runner then does not read it again for every query, so that a
+    rerun whose queries are all cached costs no database round trip, and every figure of one run is
+    cached under the same version. Without it the runner reads the version itself."""
     engine = engine or get_engine(settings.read_database_url())
     query = load(name, engine.dialect.name)
     if role not in query.roles:
@@ -188,7 +194,7 @@ def run(name: str, role: str | None, /, engine: Engine | None = None, **params: 
     if missing:
         raise KeyError(f"query {name} needs parameters {sorted(missing)}")
     bound = {k: _bindable(v, engine.dialect.name) for k, v in params.items() if k in query.params}
-    version, _ = data_version(engine)
+    version = at_version if at_version is not None else data_version(engine)[0]
     key = (str(engine.url), name, tuple(sorted((k, repr(v)) for k, v in bound.items())), version)
     cached = _cache.get(key) if query.cached else None
     if cached is not None:
