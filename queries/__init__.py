@@ -203,7 +203,9 @@ def run(name: str, role: str | None, /, engine: Engine | None = None, *, at_vers
     try:
         with engine.connect() as conn:
             result = conn.execute(text(query.sql), bound)
-            rows = result.fetchmany(limit + 1)
+            # Plain tuples: pandas probes each SQLAlchemy Row for attributes it lacks, which took
+            # 4.6 ms instead of 0.7 ms for the epidemic curve's 548 rows.
+            rows = [tuple(row) for row in result.fetchmany(limit + 1)]
             frame = pd.DataFrame(rows, columns=list(result.keys()))
     except UNAVAILABLE_ERRORS as e:
         raise unavailable(e) from e
