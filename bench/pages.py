@@ -154,6 +154,7 @@ class PageResult:
     cpu: dict[str, float]  # mean CPU seconds per run: query set and tick, this process and the server
     long_history: list[float] | None = None  # query set on the 3x database, interleaved
     long_query_set: list[float] | None = None  # the 1x runs interleaved with those
+    long_cpu: tuple[float, float] | None = None  # CPU per run (client + server): 1x, 3x
 
     @property
     def disagreements(self) -> list[tuple[str, Any, Any]]:
@@ -182,12 +183,19 @@ def measure(name: str, bench: PageBench, engine: Engine, repetitions: int, basel
     result = PageResult(name, bench.role, query_set, ticks, baseline, bench.check(page, raw), bench.headline(page),
                         cpu)
     if long_engine is not None:
+        long_meter = METERS.setdefault(long_engine, CpuMeter(long_engine))
         query_set_once(bench, long_engine)
         short, long = [], []
+        cpu_short, cpu_long = [0.0, 0.0], [0.0, 0.0]
         for _ in range(repetitions):
-            short.append(query_set_once(bench, engine)[0])
-            long.append(query_set_once(bench, long_engine)[0])
+            for times, cpu_sum, eng, m in ((short, cpu_short, engine, meter), (long, cpu_long, long_engine, long_meter)):
+                before = m.read()
+                times.append(query_set_once(bench, eng)[0])
+                after = m.read()
+                cpu_sum[0] += after[0] - before[0]
+                cpu_sum[1] += after[1] - before[1]
         result.long_query_set, result.long_history = short, long
+        result.long_cpu = (sum(cpu_short) / repetitions, sum(cpu_long) / repetitions)
     return result
 
 
@@ -255,14 +263,16 @@ def table(results: list[PageResult], repetitions: int, baseline_runs: int) -> li
 
 
 def long_table(results: list[PageResult]) -> list[str]:
-    lines = ["| page | 1x history p50 | p95 | 3x history p50 | p95 | 3x / 1x (p50) |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| page | 1x history p50 | p95 | 3x history p50 | p95 | 3x / 1x (p50) | CPU per run 1x / 3x "
+             "(client + server) | 3x / 1x (CPU) |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results:
         if r.long_history is None:
             continue
         short, long = statistics.median(r.long_query_set), statistics.median(r.long_history)
         lines.append(f"| {r.name} | {ms(short)} | {ms(percentile(r.long_query_set, 95))} | {ms(long)} "
-                     f"| {ms(percentile(r.long_history, 95))} | {long / short:.2f} |")
+                     f"| {ms(percentile(r.long_history, 95))} | {long / short:.2f} | {ms(r.long_cpu[0])} / "
+                     f"{ms(r.long_cpu[1])} | {r.long_cpu[1] / r.long_cpu[0]:.2f} |")
     return lines
 
 
