@@ -224,9 +224,7 @@ def ensure_city(url: str) -> None:
     if not has_data:
         print(f"building the city scale into {hidden_url(url)} (several minutes)", flush=True)
         upgrade(engine)
-        build(engine, scale="city")
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+        build(engine, scale="city")  # ends with ANALYZE
 
 
 def describe(engine: Engine) -> str:
