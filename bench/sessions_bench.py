@@ -15,7 +15,8 @@ session) through Playwright's async API:
   open its address (a new session: a reload starts one), sign in, and wait for the first figure of
   the main area (a tile, chart, map or table) to be visible. Timed from the click on "sign in" to
   that figure. Errors: a timeout, or an exception box on the page. The same rounds by one reader
-  alone, first, are the baseline.
+  alone, first, are the baseline. Beside the times: the server process's CPU seconds per open
+  (/proc), which says what an open costs the server whatever else the machine is doing.
 
 Bounded: every wait has a timeout (PAGE_TIMEOUT_MS), the loops are counted, and the server listens
 on 127.0.0.1 only.
@@ -54,6 +55,12 @@ def ensure_account(url: str) -> None:
     if not any(u["username"] == ACCOUNT.username for u in users.list_users(engine)):
         users.create(engine, ACCOUNT.username, ACCOUNT.role, ACCOUNT.password, "Sessions benchmark")
     dispose_all()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its finished children, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -152,9 +159,15 @@ async def run(args) -> str:
             mem["after one warm-up session (closed)"] = rss_mb(server.process.pid)
             load_before = os.getloadavg()[0]
             mem = await memory(browser, server, args.sessions, mem)
+            pid = server.process.pid
+            cpu_before = cpu_seconds(pid)
             alone = summary([await reader(browser, server, pages, args.rounds)])
+            cpu_alone = cpu_seconds(pid)
             many = summary(await asyncio.gather(*(reader(browser, server, pages, args.rounds)
                                                   for _ in range(args.readers))))
+            cpu_many = cpu_seconds(pid)
+            alone["server_cpu"] = (cpu_alone - cpu_before) / max(alone["samples"] + alone["errors"], 1)
+            many["server_cpu"] = (cpu_many - cpu_alone) / max(many["samples"] + many["errors"], 1)
             rss_after = rss_mb(server.process.pid)
             load_after = os.getloadavg()[0]
             await browser.close()
@@ -173,13 +186,14 @@ async def run(args) -> str:
         *(f"| {k} | {v:,.0f} |" for k, v in mem.items()),
         f"| after the load test ({args.readers} more sessions opened and closed) | {rss_after:,.0f} |",
         "",
-        f"| readers at once | pages | opens (rounds x pages x readers) | errors | sign-in to first figure p50 "
-        f"| p95 | max | p95 / alone |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| readers at once | pages | opens that drew a figure | errors (of rounds x pages x readers) | sign-in to first figure p50 "
+        f"| p95 | max | p95 / alone | server CPU per open |",
+        "|---|---|---|---|---|---|---|---|---|",
         f"| 1 (baseline, same run) | {', '.join(pages)} | {alone['samples']} | {alone['errors']} "
-        f"| {alone['p50']:.2f} s | {alone['p95']:.2f} s | {alone['max']:.2f} s | 1.0 |",
+        f"| {alone['p50']:.2f} s | {alone['p95']:.2f} s | {alone['max']:.2f} s | 1.0 | {alone['server_cpu']:.2f} s |",
         f"| {args.readers} | {', '.join(pages)} | {many['samples']} | {many['errors']} | {many['p50']:.2f} s "
-        f"| {many['p95']:.2f} s | {many['max']:.2f} s | {many['p95'] / alone['p95']:.1f} |",
+        f"| {many['p95']:.2f} s | {many['max']:.2f} s | {many['p95'] / alone['p95']:.1f} "
+        f"| {many['server_cpu']:.2f} s |",
     ]
     return "\n".join(lines)
 
