@@ -72,6 +72,28 @@ def test_results_are_cached_until_the_data_version_changes(empty_db, probe_query
     assert list(second["code"]) == ["13", "14"]
 
 
+def test_a_run_at_a_known_version_reads_no_version_and_caches_under_it(empty_db, probe_query):
+    """A page reads the data version once per run (ui.live.check) and passes it: cached queries
+    then cost no round trip, and every figure of the run is cached under that version."""
+    _add_region(empty_db, "14", "Riau")
+    version, _ = queries.data_version(empty_db)
+    first = queries.run(probe_query, "health", engine=empty_db, at_version=version, name="Riau", day=date(2026, 1, 1))
+    with empty_db.begin() as conn:
+        conn.execute(text("INSERT INTO external_regions (code, name, level, province_code, centroid_lat, "
+                          "centroid_lon) VALUES ('13', 'Riau', 'province', '13', 0, 0)"))
+        data_version.bump(conn)
+    # Still at the version this run read: the runner does not look again, the cached frame is served.
+    again = queries.run(probe_query, "health", engine=empty_db, at_version=version, name="Riau", day=date(2026, 1, 1))
+    assert list(first["code"]) == list(again["code"]) == ["14"]
+    # The next run reads the new version: a new query.
+    newer, _ = queries.data_version(empty_db)
+    assert newer == version + 1
+    for at_version in (newer, None):
+        frame = queries.run(probe_query, "health", engine=empty_db, at_version=at_version, name="Riau",
+                            day=date(2026, 1, 1))
+        assert list(frame["code"]) == ["13", "14"]
+
+
 def test_day_columns_come_back_as_datetimes_on_both_engines(empty_db, probe_query):
     _add_region(empty_db, "14", "Riau")
     frame = queries.run(probe_query, "health", engine=empty_db, name="Riau", day=date(2026, 8, 5))

@@ -75,7 +75,8 @@ def query(name: str, **params: Any) -> pd.DataFrame:
     remembered = _last_good()
     if not is_stale():
         try:
-            frame = queries.run(name, st.session_state.get(ROLE_KEY), **params)
+            frame = queries.run(name, st.session_state.get(ROLE_KEY), at_version=st.session_state.get(VERSION_KEY),
+                                **params)
         except queries.QueryTimeout as error:
             errors.query_timeout(error)
             st.stop()
