@@ -31,7 +31,8 @@ from casedb.ingest.write import ChunkWriter, Staged
 from casedb.wib import now_utc
 
 SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements")
-_ROLLUPS = {"test_results": "daily_facility_tests", "movements": "daily_entry_point"}
+_ROLLUPS = {"test_results": ("daily_facility_tests", "daily_facility_compliance"),
+            "movements": ("daily_entry_point",)}
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
 U = TypeVar("U")
@@ -182,7 +183,7 @@ def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWrite
         if first_case is not None:
             rollups.refresh(conn, first_case, last_case, ("daily_area",))
     if source in _ROLLUPS and writer.first_day is not None:
-        rollups.refresh(conn, writer.first_day, writer.last_day, (_ROLLUPS[source],))
+        rollups.refresh(conn, writer.first_day, writer.last_day, _ROLLUPS[source])
     if summary.accepted or summary.rejected:
         data_version.bump(conn)
 
