@@ -189,9 +189,9 @@ def status_of(reporting_rate: float, on_time_rate: float, trailing_missing: int,
     or silent: its latest silent_days expected reports missing); None when nothing was expected."""
     if reporting_rate is None or pd.isna(reporting_rate):
         return None
-    if trailing_missing >= th.silent_days or reporting_rate * 100 < th.amber:
+    if trailing_missing >= th.silent_days or reporting_rate < th.amber / 100:
         return "red"
-    if reporting_rate * 100 >= th.green and on_time_rate * 100 >= th.on_time:
+    if reporting_rate >= th.green / 100 and on_time_rate >= th.on_time / 100:
         return "green"
     return "amber"
 
@@ -204,9 +204,9 @@ def flags_of(row, th: Thresholds) -> tuple[str, ...]:
         flags.append("silent")
     elif row["longest_missing"] >= th.silent_days:
         flags.append("missing")
-    if not pd.isna(row["consistency_gap"]) and row["consistency_gap"] * 100 > th.gap:
+    if not pd.isna(row["consistency_gap"]) and row["consistency_gap"] > th.gap / 100:
         flags.append("inconsistent")
-    if not pd.isna(row["on_time_rate"]) and row["on_time_rate"] * 100 < th.on_time:
+    if not pd.isna(row["on_time_rate"]) and row["on_time_rate"] < th.on_time / 100:
         flags.append("late")
     return tuple(flags)
 
@@ -297,9 +297,7 @@ def compliance(run: Run, start: date, end: date, th: Thresholds) -> Compliance:
 
 
 def _calendar_status(row) -> str:
-    if not row["registered"]:
-        return "not_expected"
-    if row["weekly_closed"]:
+    if row["registered"] and row["weekly_closed"]:
         return "closed_day"
     if not row["expected"]:
         return "not_expected_reported" if row["reported"] else "not_expected"
