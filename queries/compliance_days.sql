@@ -3,7 +3,15 @@
 -- roles: health, mayor
 -- suppress: none
 -- SQLite: the deadline compared in whole seconds since the epoch (strftime('%s')).
-WITH facility_days AS (
+WITH authorised_days AS (
+    -- (facility, day) of the period covered by an authorisation the whole WIB day: one hash join
+    -- instead of a lookup per facility and day.
+    SELECT DISTINCT a.facility_id, c.day
+    FROM authorizations a
+    JOIN calendar c ON c.day BETWEEN :start AND :end AND c.day BETWEEN a.valid_from AND a.valid_until
+    WHERE a.revoked_at IS NULL OR a.revoked_at >= c.ends_at
+),
+facility_days AS (
     SELECT
         f.id AS facility_id,
         c.day,
@@ -11,13 +19,10 @@ WITH facility_days AS (
         CASE WHEN f.opened_on <= c.day AND (f.closed_on IS NULL OR c.day < f.closed_on) THEN 1 ELSE 0 END AS registered,
         CASE WHEN f.closed_weekdays LIKE '%' || c.iso_weekday || '%' THEN 1 ELSE 0 END AS weekly_closed,
         CASE WHEN f.reports_daily THEN 1 ELSE 0 END AS reports_daily,
-        CASE WHEN EXISTS (
-            SELECT 1 FROM authorizations a
-            WHERE a.facility_id = f.id AND a.valid_from <= c.day AND c.day <= a.valid_until
-              AND (a.revoked_at IS NULL OR a.revoked_at >= c.ends_at)
-        ) THEN 1 ELSE 0 END AS authorised
+        CASE WHEN v.day IS NULL THEN 0 ELSE 1 END AS authorised
     FROM facilities f
     JOIN calendar c ON c.day BETWEEN :start AND :end
+    LEFT JOIN authorised_days v ON v.facility_id = f.id AND v.day = c.day
     WHERE f.opened_on <= :end AND (f.closed_on IS NULL OR f.closed_on > :start)
       AND (:facility = '' OR f.registry_code = :facility)
 ),
@@ -41,6 +46,10 @@ SELECT
     r.tests_done AS declared_tests,
     COALESCE(s.results, 0) AS sent_tests
 FROM facility_days d
-LEFT JOIN facility_reports r ON r.facility_id = d.facility_id AND r.report_day = d.day
+LEFT JOIN (
+    SELECT id, facility_id, report_day, submitted_at, tests_done
+    FROM facility_reports
+    WHERE report_day BETWEEN :start AND :end
+) r ON r.facility_id = d.facility_id AND r.report_day = d.day
 LEFT JOIN sent s ON s.facility_id = d.facility_id AND s.day = d.day
 ORDER BY d.facility_id, d.day

@@ -3,20 +3,25 @@
 -- roles: health, mayor
 -- suppress: none
 -- Reads the daily rollups only (casedb.rollups): its cost follows the period, not the history.
-WITH x AS (
+WITH authorised AS (
+    -- (facility, test type, day) of the period covered by an authorisation the whole WIB day
+    SELECT DISTINCT a.facility_id, att.test_type, c.day
+    FROM authorizations a
+    JOIN authorization_test_types att ON att.authorization_id = a.id
+    JOIN calendar c ON c.day BETWEEN :start AND :end AND c.day BETWEEN a.valid_from AND a.valid_until
+    WHERE a.revoked_at IS NULL OR a.revoked_at >= c.ends_at
+),
+x AS (
     SELECT
         r.*,
         COALESCE(t.positives, 0) AS positives,
-        CASE WHEN EXISTS (
-            SELECT 1 FROM authorizations a
-            JOIN authorization_test_types att ON att.authorization_id = a.id AND att.test_type = r.test_type
-            WHERE a.facility_id = r.facility_id AND a.valid_from <= r.day AND r.day <= a.valid_until
-              AND (a.revoked_at IS NULL OR a.revoked_at >= c.ends_at)
-        ) THEN 1 ELSE 0 END AS authorised
+        CASE WHEN v.day IS NULL THEN 0 ELSE 1 END AS authorised
     FROM daily_facility_compliance r
-    JOIN calendar c ON c.day = r.day
+    LEFT JOIN authorised v ON v.facility_id = r.facility_id AND v.test_type = r.test_type AND v.day = r.day
     JOIN facilities f ON f.id = r.facility_id
-    LEFT JOIN daily_facility_tests t ON t.day = r.day AND t.facility_id = r.facility_id AND t.test_type = r.test_type
+    LEFT JOIN (
+        SELECT day, facility_id, test_type, positives FROM daily_facility_tests WHERE day BETWEEN :start AND :end
+    ) t ON t.day = r.day AND t.facility_id = r.facility_id AND t.test_type = r.test_type
     WHERE r.day BETWEEN :start AND :end AND (:facility = '' OR f.registry_code = :facility)
 )
 SELECT
