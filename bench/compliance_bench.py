@@ -28,18 +28,28 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 import queries  # noqa: E402
+from bench.ingest_bench import ServerCpu  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
 from figures import compliance as fc  # noqa: E402
 
 
-def timed(fn, runs: int) -> list[float]:
+CPU: ServerCpu | None = None
+
+
+def timed(fn, runs: int) -> tuple[list[float], float | None]:
+    """Wall milliseconds of each run, and the mean CPU milliseconds per run of this process plus
+    its PostgreSQL backend (read from /proc, 10 ms ticks, so only meaningful over many runs)."""
     out = []
+    server_before, client_before = CPU.seconds(), time.process_time()
     for _ in range(runs):
         queries.clear_cache()
         started = time.perf_counter()
         fn()
         out.append((time.perf_counter() - started) * 1000)
-    return out
+    server_after = CPU.seconds()
+    cpu = None if server_before is None or server_after is None else \
+        (server_after - server_before + time.process_time() - client_before) * 1000 / runs
+    return out, cpu
 
 
 def p95(values: list[float]) -> float:
@@ -99,6 +109,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     engine = get_engine(args.url)
+    global CPU
+    CPU = ServerCpu(engine)
     th = fc.Thresholds()
     with engine.connect() as conn:
         first, last = conn.execute(text("SELECT MIN(day), MAX(day) FROM daily_facility_tests")).one()
@@ -112,8 +124,8 @@ def main() -> None:
 
     default = fc.default_period(last + timedelta(days=1), last)
     ends = [first + timedelta(days=91), first + timedelta(days=273), default[1]]
-    print("| period | query set p50 | query set p95 | page figures p50 | page figures p95 | naive pandas p50 | ratio naive / figures |")
-    print("|---|---|---|---|---|---|---|")
+    print("| period | query set p50 | p95 | CPU per run | page figures p50 | p95 | CPU per run | naive pandas p50 | CPU per run | ratio naive / figures (wall, CPU) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for end in ends:
         start = end - timedelta(days=27)
 
@@ -123,11 +135,13 @@ def main() -> None:
             run("compliance_results", start=start, end=end, facility="")
 
         query_set()  # warm
-        q = timed(query_set, args.runs)
-        f = timed(lambda: fc.compliance(run, start, end, th), args.runs)
-        n = timed(lambda: naive(engine, start, end), max(3, args.runs // 6))
-        print(f"| {start}..{end} | {statistics.median(q):.1f} ms | {p95(q):.1f} ms | {statistics.median(f):.1f} ms "
-              f"| {p95(f):.1f} ms | {statistics.median(n):.0f} ms | {statistics.median(n) / statistics.median(f):.1f}x |")
+        q, q_cpu = timed(query_set, args.runs)
+        f, f_cpu = timed(lambda: fc.compliance(run, start, end, th), args.runs)
+        n, n_cpu = timed(lambda: naive(engine, start, end), max(3, args.runs // 6))
+        print(f"| {start}..{end} | {statistics.median(q):.0f} ms | {p95(q):.0f} ms | {q_cpu:.0f} ms "
+              f"| {statistics.median(f):.0f} ms | {p95(f):.0f} ms | {f_cpu:.0f} ms "
+              f"| {statistics.median(n):.0f} ms | {n_cpu:.0f} ms "
+              f"| {statistics.median(n) / statistics.median(f):.1f}x, {n_cpu / f_cpu:.1f}x |", flush=True)
     figures = fc.compliance(run, *default, th)
     print(f"default period {default}: statuses {figures.status_counts}, flagged {figures.city['flagged']}, "
           f"reporting {figures.city['reporting_rate']:.3f}, on time {figures.city['on_time_rate']:.3f}")

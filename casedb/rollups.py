@@ -37,14 +37,15 @@ def _facility_compliance(dialect: str) -> str:
     sums = [f"SUM(CASE WHEN sr = {k} THEN 1 ELSE 0 END)" for k in range(LATENCY_BUCKETS)] \
         + [f"SUM(CASE WHEN rr = {k} THEN 1 ELSE 0 END)" for k in range(LATENCY_BUCKETS)]
     return f"""
-        INSERT INTO daily_facility_compliance (day, facility_id, test_type, results, certificates, {", ".join(columns)})
-        SELECT day, facility_id, test_type, SUM(is_result), SUM(is_certificate), {", ".join(sums)}
+        INSERT INTO daily_facility_compliance (day, facility_id, test_type, results, positives, certificates, {", ".join(columns)})
+        SELECT day, facility_id, test_type, SUM(is_result), SUM(is_positive), SUM(is_certificate), {", ".join(sums)}
         FROM (
-            SELECT result_day AS day, facility_id, test_type, 1 AS is_result, 0 AS is_certificate,
+            SELECT result_day AS day, facility_id, test_type, 1 AS is_result,
+                   CASE WHEN result = 'positive' THEN 1 ELSE 0 END AS is_positive, 0 AS is_certificate,
                    {specimen_to_result} AS sr, {result_to_report} AS rr
             FROM test_results WHERE result_day BETWEEN :start AND :end
             UNION ALL
-            SELECT issued_day, facility_id, test_type, 0, 1, -1, -1
+            SELECT issued_day, facility_id, test_type, 0, 0, 1, -1, -1
             FROM certificates WHERE issued_day BETWEEN :start AND :end
         ) AS events
         GROUP BY day, facility_id, test_type

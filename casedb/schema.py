@@ -400,6 +400,7 @@ daily_facility_compliance = Table(
     Column("facility_id", Integer, ForeignKey("facilities.id"), primary_key=True),
     Column("test_type", String(10), primary_key=True),
     Column("results", Integer, nullable=False),
+    Column("positives", Integer, nullable=False),
     Column("certificates", Integer, nullable=False),
     *[Column(f"sr_{k}", Integer, nullable=False) for k in range(LATENCY_BUCKETS)],
     *[Column(f"rr_{k}", Integer, nullable=False) for k in range(LATENCY_BUCKETS)],

@@ -4,8 +4,10 @@ Every figure is assembled from three named queries over the chosen period only (
 facility_reports by report_day, and the daily rollups), so its cost follows the period's length and
 the number of facilities, never the length of the history:
 
-- `compliance_days`: one row per facility and day: registered, weekly closed, authorised, expected,
-  reported, on time (by REPORT_DEADLINE_HOUR WIB the next day), declared tests, results sent;
+- `compliance_weeks`: per facility and week of the period: expected, received, on time (by
+  REPORT_DEADLINE_HOUR WIB the next day), declared tests and results sent on received days, and the
+  facility's longest and final runs of missing expected days (one facility's days, for its
+  calendar: `compliance_days`);
 - `compliance_results`: per facility and test type: results, positives, certificates, those on days
   without an authorisation for the type, and latency histograms;
 - `compliance_registry`: the facilities with their kecamatan, authorisation status on the last day
@@ -153,28 +155,17 @@ def histogram_median(counts) -> float:
     return low + (high - low) * (half - before) / counts[k]
 
 
-def _runs(days: pd.DataFrame) -> pd.DataFrame:
-    """Per facility: the longest run of missing expected days and the run at the period's end."""
-    expected = days[days["expected"] == 1]
-    if expected.empty:
-        return pd.DataFrame(columns=["longest_missing", "trailing_missing"], dtype=np.int64)
-    missing = 1 - expected["received"]
-    seen = expected.groupby("facility_id")["received"].cumsum()
-    runs = missing.groupby([expected["facility_id"], seen]).sum()
-    longest = runs.groupby(level=0).max()
-    total = expected.groupby("facility_id")["received"].sum()
-    last_seen = runs.index.get_level_values(1) == total.reindex(runs.index.get_level_values(0)).to_numpy()
-    trailing = runs[last_seen].droplevel(1)
-    return pd.DataFrame({"longest_missing": longest, "trailing_missing": trailing}).fillna(0).astype(np.int64)
-
-
 def _days(run: Run, start: date, end: date, th: Thresholds, facility: str = "") -> pd.DataFrame:
     days = run("compliance_days", start=start, end=end, deadline_hour=th.deadline_hour, facility=facility)
     days = _ints(days, ["registered", "weekly_closed", "authorised", "expected", "reported", "on_time", "sent_tests"])
     days["declared_tests"] = pd.to_numeric(days["declared_tests"])
-    days["received"] = days["expected"] * days["reported"]
-    days["received_on_time"] = days["expected"] * days["on_time"]
     return days
+
+
+def _weeks(run: Run, start: date, end: date, th: Thresholds, facility: str = "") -> pd.DataFrame:
+    weeks = run("compliance_weeks", start=start, end=end, deadline_hour=th.deadline_hour, facility=facility)
+    return _ints(weeks, ["week", "expected", "received", "on_time", "declared_tests", "sent_tests",
+                         "longest_missing", "trailing_missing"])
 
 
 def _results(run: Run, start: date, end: date, facility: str = "") -> pd.DataFrame:
@@ -220,17 +211,14 @@ TABLE_COLUMNS = (
 )
 
 
-def league_table(registry: pd.DataFrame, days: pd.DataFrame, results: pd.DataFrame, end: date,
+def league_table(registry: pd.DataFrame, weeks: pd.DataFrame, results: pd.DataFrame, end: date,
                  th: Thresholds) -> pd.DataFrame:
-    per_day = days.assign(
-        declared_on_received=days["declared_tests"].fillna(0) * days["received"],
-        sent_on_received=days["sent_tests"] * days["received"])
-    sums = per_day.groupby("facility_id").agg(
-        expected=("expected", "sum"), received=("received", "sum"), on_time=("received_on_time", "sum"),
-        declared_tests=("declared_on_received", "sum"), sent_tests=("sent_on_received", "sum"))
+    grouped = weeks.groupby("facility_id")
+    sums = grouped[["expected", "received", "on_time", "declared_tests", "sent_tests"]].sum() \
+        .join(grouped[["longest_missing", "trailing_missing"]].max())
     by_facility = results.drop(columns=["test_type", "first_unauthorised_day", "last_unauthorised_day"]) \
         .groupby("facility_id").sum()
-    table = registry.set_index("facility_id").join(sums).join(_runs(days)).join(by_facility)
+    table = registry.set_index("facility_id").join(sums).join(by_facility)
     counts = ["expected", "received", "on_time", "declared_tests", "sent_tests", "longest_missing",
               "trailing_missing", "results", "certificates", "unauthorised_results", "unauthorised_certificates"]
     table[counts] = table[counts].fillna(0).astype(np.int64)
@@ -254,20 +242,16 @@ def league_table(registry: pd.DataFrame, days: pd.DataFrame, results: pd.DataFra
     return table[list(TABLE_COLUMNS)].sort_values("registry_code").reset_index(drop=True)
 
 
-def weekly_trend(days: pd.DataFrame, registry: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+def weekly_trend(weeks: pd.DataFrame, registry: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     """Reporting and on-time rates per week of the period (weeks counted back from its last day, the
     first one shorter when the period is not whole weeks), per facility type and for all."""
     types = registry.set_index("facility_id")["type"]
-    frame = days.assign(type=days["facility_id"].map(types))
-    back = (pd.Timestamp(end) - frame["day"]).dt.days // 7
-    frame["week_end"] = pd.Timestamp(end) - pd.to_timedelta(back * 7, unit="D")
-    parts = []
-    for kind, part in [("all", frame), *((k, frame[frame["type"] == k]) for k in FACILITY_TYPES)]:
-        if part.empty:
-            continue
-        weekly = part.groupby("week_end").agg(expected=("expected", "sum"), received=("received", "sum"),
-                                              on_time=("received_on_time", "sum")).reset_index()
-        parts.append(weekly.assign(type=kind))
+    frame = weeks.assign(type=weeks["facility_id"].map(types))
+    frame["week_end"] = pd.Timestamp(end) - pd.to_timedelta(frame["week"] * 7, unit="D")
+    columns = ["expected", "received", "on_time"]
+    parts = [frame.groupby("week_end")[columns].sum().reset_index().assign(type="all")] if len(frame) else []
+    by_type = frame.groupby(["type", "week_end"])[columns].sum().reset_index()
+    parts += [by_type[by_type["type"] == kind] for kind in FACILITY_TYPES if (by_type["type"] == kind).any()]
     if not parts:
         return pd.DataFrame(columns=["week_start", "week_end", "type", "expected", "received", "on_time",
                                      "reporting_rate", "on_time_rate"])
@@ -283,9 +267,9 @@ def compliance(run: Run, start: date, end: date, th: Thresholds) -> Compliance:
     """Every figure of the compliance page for the WIB days start..end."""
     check_period(start, end)
     registry = run("compliance_registry", start=start, end=end, facility="")
-    days = _days(run, start, end, th)
+    weeks = _weeks(run, start, end, th)
     results = _results(run, start, end)
-    table = league_table(registry, days, results, end, th)
+    table = league_table(registry, weeks, results, end, th)
     expected, received, on_time = (int(table[c].sum()) for c in ("expected", "received", "on_time"))
     city = {"expected": expected, "received": received, "on_time": on_time,
             "reporting_rate": received / expected if expected else None,
@@ -293,7 +277,7 @@ def compliance(run: Run, start: date, end: date, th: Thresholds) -> Compliance:
             "facilities": len(table), "flagged": int((table["flags"].map(len) > 0).sum())}
     counts = {status: int((table["status"] == status).sum()) for status in STATUSES}
     counts[None] = int(table["status"].isna().sum())
-    return Compliance(start, end, th, table, city, weekly_trend(days, registry, start, end), counts)
+    return Compliance(start, end, th, table, city, weekly_trend(weeks, registry, start, end), counts)
 
 
 def _calendar_status(row) -> str:
@@ -323,7 +307,7 @@ def facility_view(run: Run, code: str, start: date, end: date, th: Thresholds) -
         return None
     days = _days(run, start, end, th, facility=code)
     results = _results(run, start, end, facility=code)
-    row = league_table(registry, days, results, end, th).iloc[0]
+    row = league_table(registry, _weeks(run, start, end, th, facility=code), results, end, th).iloc[0]
     calendar = days.assign(status=[_calendar_status(r) for _, r in days.iterrows()])[
         ["day", "status", "submitted_at", "declared_tests", "sent_tests"]]
     sr = results[[f"sr_{k}" for k in range(LATENCY_BUCKETS)]].sum().to_numpy()

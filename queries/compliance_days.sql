@@ -15,6 +15,7 @@ facility_days AS (
     SELECT
         f.id AS facility_id,
         c.day,
+        c.day_number,
         c.ends_at,
         CASE WHEN f.opened_on <= c.day AND (f.closed_on IS NULL OR c.day < f.closed_on) THEN 1 ELSE 0 END AS registered,
         CASE WHEN f.closed_weekdays LIKE '%' || c.iso_weekday || '%' THEN 1 ELSE 0 END AS weekly_closed,

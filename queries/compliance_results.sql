@@ -14,14 +14,10 @@ WITH authorised AS (
 x AS (
     SELECT
         r.*,
-        COALESCE(t.positives, 0) AS positives,
         CASE WHEN v.day IS NULL THEN 0 ELSE 1 END AS authorised
     FROM daily_facility_compliance r
     LEFT JOIN authorised v ON v.facility_id = r.facility_id AND v.test_type = r.test_type AND v.day = r.day
     JOIN facilities f ON f.id = r.facility_id
-    LEFT JOIN (
-        SELECT day, facility_id, test_type, positives FROM daily_facility_tests WHERE day BETWEEN :start AND :end
-    ) t ON t.day = r.day AND t.facility_id = r.facility_id AND t.test_type = r.test_type
     WHERE r.day BETWEEN :start AND :end AND (:facility = '' OR f.registry_code = :facility)
 )
 SELECT

@@ -209,7 +209,7 @@ def test_deadline_is_inclusive_and_follows_the_setting(db):
 
 def test_a_second_report_for_a_day_counts_once_and_the_first_is_kept(db):
     days = c._days(runner(db), aug(15), aug(15), TH, facility="F2")
-    assert (len(days), int(days["received"].iloc[0]), int(days["on_time"].iloc[0])) == (1, 1, 1)
+    assert (len(days), int(days["expected"].iloc[0]), int(days["reported"].iloc[0]), int(days["on_time"].iloc[0])) == (1, 1, 1, 1)
 
 
 def test_consistency_latency_and_days_since_last_report(db):

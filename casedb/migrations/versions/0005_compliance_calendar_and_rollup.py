@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('facility_id', sa.Integer(), nullable=False),
     sa.Column('test_type', sa.String(length=10), nullable=False),
     sa.Column('results', sa.Integer(), nullable=False),
+    sa.Column('positives', sa.Integer(), nullable=False),
     sa.Column('certificates', sa.Integer(), nullable=False),
     *[sa.Column(f'sr_{k}', sa.Integer(), nullable=False) for k in range(LATENCY_BUCKETS)],
     *[sa.Column(f'rr_{k}', sa.Integer(), nullable=False) for k in range(LATENCY_BUCKETS)],
