@@ -4,7 +4,7 @@
 
 (a copy of pekanbaru_city made with `createdb -T` and migrated to 0005, which builds the compliance
 rollup). Timed: the three named queries of the league table (`compliance_registry`,
-`compliance_days`, `compliance_results`) through the runner with its cache cleared before every run,
+`compliance_weeks`, `compliance_results`) through the runner with its cache cleared before every run,
 then the same plus the figure assembly in pandas (`figures.compliance.compliance`). The baseline reads
 the raw rows of the same period (reports, test results, certificates, authorisations) and computes
 expected days, reporting and on-time counts, latency medians and unauthorised counts in pandas.
@@ -131,7 +131,7 @@ def main() -> None:
 
         def query_set():
             run("compliance_registry", start=start, end=end, facility="")
-            run("compliance_days", start=start, end=end, deadline_hour=th.deadline_hour, facility="")
+            run("compliance_weeks", start=start, end=end, deadline_hour=th.deadline_hour, facility="")
             run("compliance_results", start=start, end=end, facility="")
 
         query_set()  # warm

@@ -188,10 +188,13 @@ st.subheader(t("compliance.table"))
 search_col, type_col, kec_col, status_col = st.columns([2, 2, 2, 2])
 search = search_col.text_input(t("compliance.filter.search"), max_chars=60, key="compliance_search")
 types = type_col.multiselect(t("compliance.filter.type"), FACILITY_TYPES, key="compliance_types",
+                             placeholder=t("compliance.filter.all"),
                              format_func=lambda x: t(f"facility_type.{x}"))
 kecamatan_names = sorted(table["kecamatan"].dropna().unique())
-kecamatan = kec_col.multiselect(t("compliance.filter.kecamatan"), kecamatan_names, key="compliance_kecamatan")
+kecamatan = kec_col.multiselect(t("compliance.filter.kecamatan"), kecamatan_names, key="compliance_kecamatan",
+                                placeholder=t("compliance.filter.all"))
 statuses = status_col.multiselect(t("compliance.filter.status"), (*fc.STATUSES, "none"), key="compliance_statuses",
+                                  placeholder=t("compliance.filter.all"),
                                   format_func=lambda s: status_label(None if s == "none" else s))
 shown_rows = table
 needle = search.strip().lower()

@@ -42,7 +42,9 @@ def weekly_trend(trend: pd.DataFrame, measure: str, types: tuple[str, ...] = ("a
                            line=dict(color=TYPE_COLOURS[kind], width=3 if kind == "all" else 1.5),
                            customdata=hover, hovertemplate="%{customdata}<extra>" + name + "</extra>")
     ticks = sorted(trend["week_end"].unique())
-    figure.update_layout(yaxis=dict(title="%", range=[0, 105]),
+    shown = trend.loc[trend["type"].isin(types), measure].dropna() * 100
+    low = max(0.0, (shown.min() if len(shown) else 0.0) - 5)
+    figure.update_layout(yaxis=dict(title="%", range=[low, 101]),
                          xaxis=dict(title=t("compliance.trend.week"), tickmode="array", tickvals=ticks,
                                     ticktext=[format_date(pd.Timestamp(d)) for d in ticks]))
     return _layout(figure)
