@@ -7,7 +7,7 @@ over the chosen period only (no date arithmetic that differs between SQLite and 
 revision fills it from the rows already stored.
 
 Revision ID: 0005_compliance
-Revises: 0004
+Revises: 0005_case_outcomes
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -17,7 +17,7 @@ from casedb import rollups
 from casedb.schema import CALENDAR_RANGE, LATENCY_BUCKETS
 
 revision = '0005_compliance'
-down_revision = '0004'
+down_revision = '0005_case_outcomes'
 branch_labels = None
 depends_on = None
 
