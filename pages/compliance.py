@@ -71,7 +71,7 @@ def show_facility(code: str) -> None:
     st.header(t("compliance.facility.title", name=row["name"], code=row["registry_code"]))
     st.caption(t("compliance.facility.caption", type=t(f"facility_type.{row['type']}"), kecamatan=row["kecamatan"],
                  authorisation=t(f"compliance.authorisation.{row['authorisation']}")))
-    columns = st.columns(6)
+    columns = st.columns(3) + st.columns(3)
     columns[0].metric(t("compliance.filter.status"), status_label(row["status"]))
     columns[1].metric(t("compliance.tile.reporting_rate"), percent(row["reporting_rate"]),
                       help=t("compliance.tile.received", received=row["received"], expected=row["expected"]))
