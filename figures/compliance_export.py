@@ -2,26 +2,25 @@
 
 Headers are in Bahasa Indonesia whatever the reader's language (the letters are), and the workbook
 has a second sheet stating the period, the thresholds and the definitions used. Text cells that a
-spreadsheet would run as a formula are neutralised (casedb.safe_csv) in both files.
-
-A small stand-in: once the shared `exports/` package exists (CSV with formula protection, XLSX
-with a data-dictionary sheet), `to_csv` and `to_xlsx` become calls to it with these two tables.
+spreadsheet would run as a formula are neutralised in both files (the shared `exports` package
+writes them: `exports.csv`, and `exports.xlsx` with the definitions as its dictionary sheet).
 """
 from __future__ import annotations
 
 import math
-from io import BytesIO
 
 import pandas as pd
 
-from casedb.safe_csv import neutralise, neutralise_frame, to_csv_bytes
 from casedb.schema import LATENCY_EDGES_HOURS
+from exports.csv import to_csv_bytes
+from exports.xlsx import to_xlsx_bytes
 from figures.compliance import Compliance
 from ui.i18n import t
 
 SHEET = "Faskes tidak patuh"
 DEFINITIONS_SHEET = "Periode dan definisi"
 LANG = "id"
+DEFINITION_HEADERS = ("Butir", "Keterangan")
 # column of the league table -> Indonesian header
 COLUMNS = {
     "registry_code": "Kode Faskes",
@@ -124,7 +123,7 @@ def definitions(figures: Compliance) -> pd.DataFrame:
         ("Median latensi", "Dibaca dari histogram dengan batas "
                            + ", ".join(str(e) for e in LATENCY_EDGES_HOURS) + " jam (interpolasi di dalam kelas)."),
     ]
-    return pd.DataFrame(rows, columns=["Butir", "Keterangan"])
+    return pd.DataFrame(rows, columns=list(DEFINITION_HEADERS))
 
 
 def to_csv(figures: Compliance) -> bytes:
@@ -132,17 +131,6 @@ def to_csv(figures: Compliance) -> bytes:
 
 
 def to_xlsx(figures: Compliance) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    for frame, target in ((export_table(figures), sheet), (definitions(figures), book.create_sheet(DEFINITIONS_SHEET))):
-        safe = neutralise_frame(frame)
-        target.append([neutralise(str(c)) for c in frame.columns])
-        for row in safe.itertuples(index=False):
-            target.append([None if _missing(v) else v for v in row])
-        target.freeze_panes = "A2"
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return to_xlsx_bytes(export_table(figures), list(definitions(figures).itertuples(index=False, name=None)),
+                         sheet_title=SHEET, dictionary_title=DEFINITIONS_SHEET,
+                         dictionary_headers=tuple(DEFINITION_HEADERS))

@@ -8,9 +8,10 @@ from casedb.schema import FACILITY_TYPES
 from casedb.wib import today_wib
 from figures import compliance as fc
 from figures import compliance_export
-from ui import auth, live
+from figures.common import data_span
+from ui import live
 from ui import compliance_charts as charts
-from ui.figures import data_span
+from ui.downloads import CSV, XLSX, download
 from ui.i18n import format_date, format_number, format_percent, t
 from ui.page import begin
 
@@ -263,13 +264,10 @@ if not flagged_any:
 st.subheader(t("compliance.export"))
 non_compliant = figures.non_compliant()
 st.caption(t("compliance.export.help", count=format_number(len(non_compliant))))
-detail = {"what": "compliance_non_compliant", "rows": len(non_compliant), "from": str(start), "to": str(end)}
+detail = {"rows": len(non_compliant), "from": str(start), "to": str(end)}
 name = f"faskes-tidak-patuh-{start:%Y%m%d}-{end:%Y%m%d}"
 left, right = st.columns(2)
-left.download_button(t("compliance.export.xlsx"), data=compliance_export.to_xlsx(figures), file_name=f"{name}.xlsx",
-                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     icon=":material/download:", on_click=auth.record,
-                     args=("export", "success", {**detail, "format": "xlsx"}), key="compliance_export_xlsx")
-right.download_button(t("compliance.export.csv"), data=compliance_export.to_csv(figures), file_name=f"{name}.csv",
-                      mime="text/csv", icon=":material/download:", on_click=auth.record,
-                      args=("export", "success", {**detail, "format": "csv"}), key="compliance_export_csv")
+download(t("compliance.export.xlsx"), compliance_export.to_xlsx(figures), f"{name}.xlsx", XLSX,
+         "compliance_non_compliant", detail, key="compliance_export_xlsx", container=left)
+download(t("compliance.export.csv"), compliance_export.to_csv(figures), f"{name}.csv", CSV,
+         "compliance_non_compliant", detail, key="compliance_export_csv", container=right)
