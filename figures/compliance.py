@@ -235,7 +235,9 @@ def league_table(registry: pd.DataFrame, weeks: pd.DataFrame, results: pd.DataFr
     table["consistency_gap"] = np.where(table["received"] > 0, gap, np.nan)
     last = pd.to_datetime(table["last_report_day"])
     table["days_since_last_report"] = (pd.Timestamp(end) - last).dt.days.astype("Int64")
-    table["flags"] = [flags_of(row, th) for _, row in table.iterrows()]
+    table["flags"] = [flags_of(row, th) for row in table[
+        ["unauthorised_results", "unauthorised_certificates", "trailing_missing", "longest_missing",
+         "consistency_gap", "on_time_rate"]].to_dict("records")]
     table["status"] = [status_of(r, o, m, th) for r, o, m in
                        zip(table["reporting_rate"], table["on_time_rate"], table["trailing_missing"])]
     table = table.reset_index()
