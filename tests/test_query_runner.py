@@ -11,21 +11,16 @@ from casedb import data_version
 
 
 @pytest.fixture
-def probe_query(tmp_path, monkeypatch):
+def probe_query(query_dir):
     """A throwaway named query in a temporary query folder."""
-    (tmp_path / "probe_regions.sql").write_text(
+    (query_dir / "probe_regions.sql").write_text(
         "-- returns: external regions whose name equals :name, with a day column\n"
         "-- params: name (text), day (date)\n"
         "-- roles: health\n"
         "SELECT code, name, :day AS day FROM external_regions WHERE name = :name ORDER BY code\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
-    queries.load.cache_clear()
-    queries.clear_cache()
-    yield "probe_regions"
-    queries.load.cache_clear()
-    queries.clear_cache()
+    return "probe_regions"
 
 
 def _add_region(engine, code, name):
@@ -109,24 +104,13 @@ def _query_file(folder, name: str, sql: str, params: str = "") -> str:
     return name
 
 
-@pytest.fixture
-def query_folder(tmp_path, monkeypatch):
-    """A temporary query folder for throwaway queries (production queries stay as they are)."""
-    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
-    queries.load.cache_clear()
-    queries.clear_cache()
-    yield tmp_path
-    queries.load.cache_clear()
-    queries.clear_cache()
-
-
 # Counts to :upto one row at a time: minutes for a billion on either engine, unless cut.
 COUNT_TO = ("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < :upto) "
             "SELECT COUNT(*) AS n FROM c")
 
 
-def test_a_slow_query_is_cut_after_the_time_limit(empty_db, query_folder, monkeypatch):
-    name = _query_file(query_folder, "probe_slow", COUNT_TO, "upto (integer)")
+def test_a_slow_query_is_cut_after_the_time_limit(empty_db, query_dir, monkeypatch):
+    name = _query_file(query_dir, "probe_slow", COUNT_TO, "upto (integer)")
     monkeypatch.setenv("QUERY_TIME_LIMIT_MS", "300")
     started = time.monotonic()
     with pytest.raises(queries.QueryTimeout) as cut:
@@ -140,8 +124,8 @@ def test_a_slow_query_is_cut_after_the_time_limit(empty_db, query_folder, monkey
         assert conn.execute(text(COUNT_TO), {"upto": 300_000}).scalar_one() == 300_000
 
 
-def test_the_time_limit_leaves_the_connection_unlimited_afterwards(empty_db, query_folder, monkeypatch):
-    name = _query_file(query_folder, "probe_fast", "SELECT 1 AS n")
+def test_the_time_limit_leaves_the_connection_unlimited_afterwards(empty_db, query_dir, monkeypatch):
+    name = _query_file(query_dir, "probe_fast", "SELECT 1 AS n")
     monkeypatch.setenv("QUERY_TIME_LIMIT_MS", "50")
     assert queries.run(name, "health", engine=empty_db)["n"].tolist() == [1]
     # A statement outside the runner on a pooled connection is not cut by the runner's 50 ms.
