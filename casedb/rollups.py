@@ -1,4 +1,5 @@
-"""Daily rollups per kelurahan, per facility and test type, and per entry point.
+"""Daily rollups per kelurahan, per facility and test type (counts; and results, certificates and
+latency histograms for reporting compliance), and per entry point.
 
 Every writer calls `refresh` for the WIB days it touched, inside its own transaction, so that pages
 read small tables whose size does not grow with the raw history. A refresh recomputes whole days
@@ -8,8 +9,47 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+
+from casedb.schema import LATENCY_BUCKETS, LATENCY_EDGES_HOURS
+
+# Hours between two naive-UTC timestamps: the one expression the two engines write differently.
+_HOURS = {
+    "sqlite": "((julianday({later}) - julianday({earlier})) * 24.0)",
+    "postgresql": "(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600.0)",
+}
+
+
+def _bucket(hours: str) -> str:
+    """The LATENCY_EDGES_HOURS bucket (0 .. LATENCY_BUCKETS - 1) of an hours expression."""
+    whens = " ".join(f"WHEN {hours} < {edge} THEN {k}" for k, edge in enumerate(LATENCY_EDGES_HOURS))
+    return f"CASE {whens} ELSE {LATENCY_BUCKETS - 1} END"
+
+
+def _facility_compliance(dialect: str) -> str:
+    """Results, certificates and the latency histograms per WIB day, facility and test type. The
+    SQL is built from the constant bucket edges only; days are bound parameters."""
+    hours = _HOURS[dialect]
+    specimen_to_result = _bucket(hours.format(later="result_at", earlier="specimen_at"))
+    result_to_report = _bucket(hours.format(later="reported_at", earlier="result_at"))
+    columns = [f"sr_{k}" for k in range(LATENCY_BUCKETS)] + [f"rr_{k}" for k in range(LATENCY_BUCKETS)]
+    sums = [f"SUM(CASE WHEN sr = {k} THEN 1 ELSE 0 END)" for k in range(LATENCY_BUCKETS)] \
+        + [f"SUM(CASE WHEN rr = {k} THEN 1 ELSE 0 END)" for k in range(LATENCY_BUCKETS)]
+    return f"""
+        INSERT INTO daily_facility_compliance (day, facility_id, test_type, results, positives, certificates, {", ".join(columns)})
+        SELECT day, facility_id, test_type, SUM(is_result), SUM(is_positive), SUM(is_certificate), {", ".join(sums)}
+        FROM (
+            SELECT result_day AS day, facility_id, test_type, 1 AS is_result,
+                   CASE WHEN result = 'positive' THEN 1 ELSE 0 END AS is_positive, 0 AS is_certificate,
+                   {specimen_to_result} AS sr, {result_to_report} AS rr
+            FROM test_results WHERE result_day BETWEEN :start AND :end
+            UNION ALL
+            SELECT issued_day, facility_id, test_type, 0, 0, 1, -1, -1
+            FROM certificates WHERE issued_day BETWEEN :start AND :end
+        ) AS events
+        GROUP BY day, facility_id, test_type
+    """
 
 _REFRESH = {
     "daily_area": """
@@ -55,15 +95,20 @@ _REFRESH = {
     """,
 }
 
+_BUILT = {"daily_facility_compliance": _facility_compliance}
 ALL_DAYS = (date(1900, 1, 1), date(9999, 12, 31))
+TABLES = (*_REFRESH, *_BUILT)
 
 
-def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = tuple(_REFRESH)) -> None:
+def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = TABLES) -> None:
     """Recompute the named rollups for WIB days start..end inclusive."""
     params = {"start": start, "end": end}
     for table in tables:
+        if table in _BUILT and not inspect(conn).has_table(table):
+            continue  # a database before migration 0005, which fills the table when it creates it
+        sql = _REFRESH[table] if table in _REFRESH else _BUILT[table](conn.dialect.name)
         conn.execute(text(f"DELETE FROM {table} WHERE day BETWEEN :start AND :end"), params)
-        conn.execute(text(_REFRESH[table]), params)
+        conn.execute(text(sql), params)
 
 
 def refresh_all(conn: Connection) -> None:

@@ -409,6 +409,39 @@ daily_entry_point = Table(
     Column("screened_positive", Integer, nullable=False),
 )
 
+# Latency of each test result in hours, bucketed: specimen to result (sr_*) and result to reported
+# (rr_*). Bucket k holds [EDGES[k-1], EDGES[k]) hours (bucket 0 from minus infinity, the last one to
+# infinity), so medians are read from the histogram at the resolution of its bucket (1 h below 2 h,
+# 2 h to 6 h, 6 h to 24 h, 12-24 h to 72 h).
+LATENCY_EDGES_HOURS = (1, 2, 4, 6, 12, 18, 24, 36, 48, 72)
+LATENCY_BUCKETS = len(LATENCY_EDGES_HOURS) + 1
+WITHIN_24H_BUCKETS = LATENCY_EDGES_HOURS.index(24) + 1  # buckets 0..6 are below 24 h
+
+daily_facility_compliance = Table(
+    "daily_facility_compliance",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("facility_id", Integer, ForeignKey("facilities.id"), primary_key=True),
+    Column("test_type", String(10), primary_key=True),
+    Column("results", Integer, nullable=False),
+    Column("positives", Integer, nullable=False),
+    Column("certificates", Integer, nullable=False),
+    *[Column(f"sr_{k}", Integer, nullable=False) for k in range(LATENCY_BUCKETS)],
+    *[Column(f"rr_{k}", Integer, nullable=False) for k in range(LATENCY_BUCKETS)],
+)
+
+# One row per calendar day 2019-2040 (casedb.migrations 0005): what expected reporting days are
+# counted over, without date arithmetic that differs between the two engines.
+CALENDAR_RANGE = ("2019-01-01", "2040-12-31")
+calendar = Table(
+    "calendar",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("iso_weekday", String(1), nullable=False, comment="1=Monday .. 7=Sunday"),
+    Column("day_number", Integer, nullable=False, comment="days since 2000-01-01"),
+    Column("ends_at", DateTime, nullable=False, comment="naive UTC moment the WIB day ends (17:00 UTC)"),
+)
+
 # --- Operations ----------------------------------------------------------------------------------
 
 data_version = Table(
@@ -484,4 +517,4 @@ demo_ground_truth = Table(
     Index(None, "entity", "entity_id"),
 )
 
-ROLLUP_TABLES = (daily_area, daily_facility_tests, daily_entry_point)
+ROLLUP_TABLES = (daily_area, daily_facility_tests, daily_entry_point, daily_facility_compliance)

@@ -109,6 +109,21 @@ SETTINGS: dict[str, Setting] = {
         Setting("REPORT_DEADLINE_HOUR", 12, _hour,
                 "Hour (WIB) of the day after the report day by which a facility report is on time.",
                 "an hour from 0 to 23"),
+        Setting("COMPLIANCE_GREEN", 95, _whole_number(1, 100),
+                "Reporting rate (percent of expected daily reports received) at or above which a facility "
+                "is green, when its on-time rate is at or above COMPLIANCE_ON_TIME too.", "a percentage from 1 to 100"),
+        Setting("COMPLIANCE_ON_TIME", 90, _whole_number(1, 100),
+                "On-time rate (percent of expected reports submitted by the deadline) a green facility needs.",
+                "a percentage from 1 to 100"),
+        Setting("COMPLIANCE_AMBER", 80, _whole_number(1, 100),
+                "Reporting rate at or above which a facility that is not green is amber; below it, red.",
+                "a percentage from 1 to 100"),
+        Setting("SILENT_DAYS", 3, _positive_int,
+                "Expected reports missing in a row after which a facility is flagged, and red when they are "
+                "its latest ones (silent).", "a whole number of days above 0"),
+        Setting("CONSISTENCY_GAP", 10, _whole_number(1, 100),
+                "Percent by which the tests a facility declares in its daily reports may differ from the "
+                "test results it sent for those days before it is flagged.", "a percentage from 1 to 100"),
         Setting("QUERY_ROW_LIMIT", 100_000, _positive_int,
                 "Most rows one named query may return to a page.", "a whole number above 0"),
         Setting("MAP_BASEMAP", "none", _basemap,

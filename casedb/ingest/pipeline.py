@@ -40,7 +40,8 @@ from casedb.wib import now_utc
 SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities", "certificates")
 # Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
 ROW_BY_ROW = ("outcomes", "facilities")
-_ROLLUPS = {"test_results": "daily_facility_tests", "movements": "daily_entry_point"}
+_ROLLUPS = {"test_results": ("daily_facility_tests", "daily_facility_compliance"),
+            "movements": ("daily_entry_point",)}
 # The PostgreSQL advisory lock key under which a load creates cases and refreshes rollups.
 AFTER_ROWS_LOCK = 0x6361736573
 Progress = Callable[[int, int], None]
@@ -263,7 +264,7 @@ def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWrite
         if first_case is not None:
             rollups.refresh(conn, first_case, last_case, ("daily_area",))
     if source in _ROLLUPS and writer.first_day is not None:
-        rollups.refresh(conn, writer.first_day, writer.last_day, (_ROLLUPS[source],))
+        rollups.refresh(conn, writer.first_day, writer.last_day, _ROLLUPS[source])
     if summary.accepted or summary.rejected:
         data_version.bump(conn)
 

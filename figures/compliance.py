@@ -1,0 +1,322 @@
+"""Facility reporting compliance (DESIGN section 3, after DHIS2's reporting and timeliness rates).
+
+Every figure is assembled from three named queries over the chosen period only (calendar days,
+facility_reports by report_day, and the daily rollups), so its cost follows the period's length and
+the number of facilities, never the length of the history:
+
+- `compliance_weeks`: per facility and week of the period: expected, received, on time (by
+  REPORT_DEADLINE_HOUR WIB the next day), declared tests and results sent on received days, and the
+  facility's longest and final runs of missing expected days (one facility's days, for its
+  calendar: `compliance_days`);
+- `compliance_results`: per facility and test type: results, positives, certificates, those on days
+  without an authorisation for the type, and latency histograms;
+- `compliance_registry`: the facilities with their kecamatan, authorisation status on the last day
+  and their last report.
+
+Definitions decided here where DESIGN is silent:
+- A report counts once per facility and day (the table keeps the first one sent: ingestion ignores a
+  second report for the same day), and only for an expected day.
+- Missing runs count expected days without a report; days that are not expected neither break nor
+  extend a run. "Silent": the latest SILENT_DAYS or more expected days of the period all missing.
+- Consistency gap = |declared tests - results sent| / results sent, summed over the reported
+  expected days of the period (100% when results sent are 0 and tests were declared).
+- Medians of latency are read from the rollup's histograms (casedb.schema.LATENCY_EDGES_HOURS),
+  linearly within the bucket: exact to the bucket's width (1 h below 2 h, 2 h to 6 h, 6 h up to
+  24 h, 12-24 h up to 72 h); a median beyond 72 h is shown as "> 72 h" (math.inf here).
+- Status: none ("not expected") for a facility with no expected day in the period.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from casedb.schema import (CALENDAR_RANGE, FACILITY_TYPES, LATENCY_BUCKETS, LATENCY_EDGES_HOURS, TEST_TYPES,
+                           WITHIN_24H_BUCKETS)
+
+Run = Callable[..., pd.DataFrame]
+
+DEFAULT_PERIOD_DAYS = 28
+MAX_PERIOD_DAYS = 366
+STATUSES = ("green", "amber", "red")
+FLAGS = ("unauthorised", "silent", "missing", "inconsistent", "late")
+CALENDAR_STATUSES = ("on_time", "late", "missing", "closed_day", "not_expected", "not_expected_reported")
+FIRST_DAY, LAST_DAY = (date.fromisoformat(d) for d in CALENDAR_RANGE)
+
+
+class PeriodError(ValueError):
+    """A period the page cannot show; `key` is the catalog key of the message."""
+
+    def __init__(self, key: str, **params):
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    green: int = 95        # COMPLIANCE_GREEN, percent
+    on_time: int = 90      # COMPLIANCE_ON_TIME, percent
+    amber: int = 80        # COMPLIANCE_AMBER, percent
+    silent_days: int = 3   # SILENT_DAYS
+    gap: int = 10          # CONSISTENCY_GAP, percent
+    deadline_hour: int = 12  # REPORT_DEADLINE_HOUR, WIB
+
+    @classmethod
+    def from_settings(cls) -> "Thresholds":
+        from casedb import settings
+
+        return cls(settings.get("COMPLIANCE_GREEN"), settings.get("COMPLIANCE_ON_TIME"),
+                   settings.get("COMPLIANCE_AMBER"), settings.get("SILENT_DAYS"),
+                   settings.get("CONSISTENCY_GAP"), settings.get("REPORT_DEADLINE_HOUR"))
+
+
+@dataclass(frozen=True)
+class Compliance:
+    start: date
+    end: date
+    thresholds: Thresholds
+    table: pd.DataFrame       # the league table: one row per facility (columns: TABLE_COLUMNS)
+    city: dict                # expected, received, on_time, reporting_rate, on_time_rate
+    weekly: pd.DataFrame      # week_start, week_end, type ("all" or a facility type), expected, received, on_time, rates
+    status_counts: dict = field(default_factory=dict)  # status -> facilities (None: not expected)
+
+    def non_compliant(self) -> pd.DataFrame:
+        """Facilities amber or red, or with any flag: the follow-up letters' list."""
+        table = self.table
+        return table[table["status"].isin(("amber", "red")) | (table["flags"].map(len) > 0)]
+
+    def furthest_behind(self, count: int = 10) -> pd.DataFrame:
+        """The `count` expected-to-report facilities with the lowest reporting rate, then on-time rate."""
+        table = self.table[self.table["expected"] > 0]
+        rank = table["status"].map({"red": 0, "amber": 1, "green": 2})
+        return table.assign(_rank=rank).sort_values(
+            ["_rank", "reporting_rate", "on_time_rate", "registry_code"]).head(count).drop(columns="_rank")
+
+
+@dataclass(frozen=True)
+class FacilityView:
+    facility: pd.Series        # its row of the league table
+    calendar: pd.DataFrame     # day, status (CALENDAR_STATUSES), submitted_at, declared_tests, sent_tests
+    latency: pd.DataFrame      # bucket, low, high, specimen_to_result, result_to_report
+    tests: pd.DataFrame        # test_type, results, positives, positivity, certificates, unauthorised_*
+    authorisations: pd.DataFrame
+
+
+def default_period(today: date, last_data_day: date | None, days: int = DEFAULT_PERIOD_DAYS) -> tuple[date, date]:
+    """The last `days` complete WIB days: ending yesterday, or the day before the data's last day
+    when the data ends earlier (its last day is still being reported)."""
+    end = min(today, last_data_day or today) - timedelta(days=1)
+    return end - timedelta(days=days - 1), end
+
+
+def check_period(start: date, end: date) -> None:
+    if start > end:
+        raise PeriodError("compliance.error.reversed")
+    if start < FIRST_DAY or end > LAST_DAY:
+        raise PeriodError("compliance.error.outside", first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise PeriodError("compliance.error.too_long", days=MAX_PERIOD_DAYS)
+
+
+def _ints(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(np.int64)
+    return frame
+
+
+def _rate(numerator, denominator):
+    """A fraction, NaN where the denominator is 0."""
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+
+def histogram_median(counts) -> float:
+    """The median hours of a latency histogram (LATENCY_EDGES_HOURS buckets), linear within its
+    bucket; math.inf beyond the last edge; NaN for no results."""
+    counts = np.asarray(counts, dtype=float)
+    total = counts.sum()
+    if total <= 0:
+        return math.nan
+    half = total / 2
+    cumulative = np.cumsum(counts)
+    k = int(np.searchsorted(cumulative, half))
+    if k >= len(LATENCY_EDGES_HOURS):
+        return math.inf
+    low = 0.0 if k == 0 else float(LATENCY_EDGES_HOURS[k - 1])
+    high = float(LATENCY_EDGES_HOURS[k])
+    before = cumulative[k - 1] if k else 0.0
+    return low + (high - low) * (half - before) / counts[k]
+
+
+def _days(run: Run, start: date, end: date, th: Thresholds, facility: str = "") -> pd.DataFrame:
+    days = run("compliance_days", start=start, end=end, deadline_hour=th.deadline_hour, facility=facility)
+    days = _ints(days, ["registered", "weekly_closed", "authorised", "expected", "reported", "on_time", "sent_tests"])
+    days["declared_tests"] = pd.to_numeric(days["declared_tests"])
+    return days
+
+
+def _weeks(run: Run, start: date, end: date, th: Thresholds, facility: str = "") -> pd.DataFrame:
+    weeks = run("compliance_weeks", start=start, end=end, deadline_hour=th.deadline_hour, facility=facility)
+    return _ints(weeks, ["week", "expected", "received", "on_time", "declared_tests", "sent_tests",
+                         "longest_missing", "trailing_missing"])
+
+
+def _results(run: Run, start: date, end: date, facility: str = "") -> pd.DataFrame:
+    results = run("compliance_results", start=start, end=end, facility=facility)
+    counts = ["results", "positives", "certificates", "unauthorised_results", "unauthorised_certificates",
+              "unauthorised_days"] + [f"sr_{k}" for k in range(LATENCY_BUCKETS)] + [f"rr_{k}" for k in range(LATENCY_BUCKETS)]
+    return _ints(results, counts)
+
+
+def status_of(reporting_rate: float, on_time_rate: float, trailing_missing: int, th: Thresholds) -> str | None:
+    """green (reporting >= green and on time >= on_time), amber (reporting >= amber), red (below,
+    or silent: its latest silent_days expected reports missing); None when nothing was expected."""
+    if reporting_rate is None or pd.isna(reporting_rate):
+        return None
+    if trailing_missing >= th.silent_days or reporting_rate < th.amber / 100:
+        return "red"
+    if reporting_rate >= th.green / 100 and on_time_rate >= th.on_time / 100:
+        return "green"
+    return "amber"
+
+
+def flags_of(row, th: Thresholds) -> tuple[str, ...]:
+    flags = []
+    if row["unauthorised_results"] + row["unauthorised_certificates"] > 0:
+        flags.append("unauthorised")
+    if row["trailing_missing"] >= th.silent_days:
+        flags.append("silent")
+    elif row["longest_missing"] >= th.silent_days:
+        flags.append("missing")
+    if not pd.isna(row["consistency_gap"]) and row["consistency_gap"] > th.gap / 100:
+        flags.append("inconsistent")
+    if not pd.isna(row["on_time_rate"]) and row["on_time_rate"] < th.on_time / 100:
+        flags.append("late")
+    return tuple(flags)
+
+
+TABLE_COLUMNS = (
+    "facility_id", "registry_code", "name", "type", "kecamatan_code", "kecamatan", "expected", "received",
+    "on_time", "reporting_rate", "on_time_rate", "median_specimen_to_result_h", "median_result_to_report_h",
+    "results", "result_within_24h", "reported_within_24h", "last_report_day", "days_since_last_report",
+    "longest_missing", "trailing_missing", "declared_tests", "sent_tests", "consistency_gap", "authorisation",
+    "authorised_until", "certificates", "unauthorised_results", "unauthorised_certificates", "flags", "status",
+)
+
+
+def league_table(registry: pd.DataFrame, weeks: pd.DataFrame, results: pd.DataFrame, end: date,
+                 th: Thresholds) -> pd.DataFrame:
+    grouped = weeks.groupby("facility_id")
+    sums = grouped[["expected", "received", "on_time", "declared_tests", "sent_tests"]].sum() \
+        .join(grouped[["longest_missing", "trailing_missing"]].max())
+    by_facility = results.drop(columns=["test_type", "first_unauthorised_day", "last_unauthorised_day"]) \
+        .groupby("facility_id").sum()
+    table = registry.set_index("facility_id").join(sums).join(by_facility)
+    counts = ["expected", "received", "on_time", "declared_tests", "sent_tests", "longest_missing",
+              "trailing_missing", "results", "certificates", "unauthorised_results", "unauthorised_certificates"]
+    table[counts] = table[counts].fillna(0).astype(np.int64)
+    table["reporting_rate"] = _rate(table["received"], table["expected"])
+    table["on_time_rate"] = _rate(table["on_time"], table["expected"])
+    sr = table[[f"sr_{k}" for k in range(LATENCY_BUCKETS)]].fillna(0).to_numpy()
+    rr = table[[f"rr_{k}" for k in range(LATENCY_BUCKETS)]].fillna(0).to_numpy()
+    table["median_specimen_to_result_h"] = [histogram_median(h) for h in sr]
+    table["median_result_to_report_h"] = [histogram_median(h) for h in rr]
+    table["result_within_24h"] = _rate(sr[:, :WITHIN_24H_BUCKETS].sum(axis=1), sr.sum(axis=1))
+    table["reported_within_24h"] = _rate(rr[:, :WITHIN_24H_BUCKETS].sum(axis=1), rr.sum(axis=1))
+    gap = _rate((table["declared_tests"] - table["sent_tests"]).abs(), table["sent_tests"])
+    gap = np.where((table["sent_tests"] == 0) & (table["declared_tests"] > 0), 1.0, gap)
+    table["consistency_gap"] = np.where(table["received"] > 0, gap, np.nan)
+    last = pd.to_datetime(table["last_report_day"])
+    table["days_since_last_report"] = (pd.Timestamp(end) - last).dt.days.astype("Int64")
+    table["flags"] = [flags_of(row, th) for row in table[
+        ["unauthorised_results", "unauthorised_certificates", "trailing_missing", "longest_missing",
+         "consistency_gap", "on_time_rate"]].to_dict("records")]
+    table["status"] = [status_of(r, o, m, th) for r, o, m in
+                       zip(table["reporting_rate"], table["on_time_rate"], table["trailing_missing"])]
+    table = table.reset_index()
+    return table[list(TABLE_COLUMNS)].sort_values("registry_code").reset_index(drop=True)
+
+
+def weekly_trend(weeks: pd.DataFrame, registry: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """Reporting and on-time rates per week of the period (weeks counted back from its last day, the
+    first one shorter when the period is not whole weeks), per facility type and for all."""
+    types = registry.set_index("facility_id")["type"]
+    frame = weeks.assign(type=weeks["facility_id"].map(types))
+    frame["week_end"] = pd.Timestamp(end) - pd.to_timedelta(frame["week"] * 7, unit="D")
+    columns = ["expected", "received", "on_time"]
+    parts = [frame.groupby("week_end")[columns].sum().reset_index().assign(type="all")] if len(frame) else []
+    by_type = frame.groupby(["type", "week_end"])[columns].sum().reset_index()
+    parts += [by_type[by_type["type"] == kind] for kind in FACILITY_TYPES if (by_type["type"] == kind).any()]
+    if not parts:
+        return pd.DataFrame(columns=["week_start", "week_end", "type", "expected", "received", "on_time",
+                                     "reporting_rate", "on_time_rate"])
+    trend = pd.concat(parts, ignore_index=True)
+    trend["week_start"] = (trend["week_end"] - pd.Timedelta(days=6)).clip(lower=pd.Timestamp(start))
+    trend["reporting_rate"] = _rate(trend["received"], trend["expected"])
+    trend["on_time_rate"] = _rate(trend["on_time"], trend["expected"])
+    return trend[["week_start", "week_end", "type", "expected", "received", "on_time", "reporting_rate",
+                  "on_time_rate"]].sort_values(["type", "week_end"]).reset_index(drop=True)
+
+
+def compliance(run: Run, start: date, end: date, th: Thresholds) -> Compliance:
+    """Every figure of the compliance page for the WIB days start..end."""
+    check_period(start, end)
+    registry = run("compliance_registry", start=start, end=end, facility="")
+    weeks = _weeks(run, start, end, th)
+    results = _results(run, start, end)
+    table = league_table(registry, weeks, results, end, th)
+    expected, received, on_time = (int(table[c].sum()) for c in ("expected", "received", "on_time"))
+    city = {"expected": expected, "received": received, "on_time": on_time,
+            "reporting_rate": received / expected if expected else None,
+            "on_time_rate": on_time / expected if expected else None,
+            "facilities": len(table), "flagged": int((table["flags"].map(len) > 0).sum())}
+    counts = {status: int((table["status"] == status).sum()) for status in STATUSES}
+    counts[None] = int(table["status"].isna().sum())
+    return Compliance(start, end, th, table, city, weekly_trend(weeks, registry, start, end), counts)
+
+
+def _calendar_status(row) -> str:
+    if row["registered"] and row["weekly_closed"]:
+        return "closed_day"
+    if not row["expected"]:
+        return "not_expected_reported" if row["reported"] else "not_expected"
+    if not row["reported"]:
+        return "missing"
+    return "on_time" if row["on_time"] else "late"
+
+
+def latency_histogram(counts_sr, counts_rr) -> pd.DataFrame:
+    lows = (0, *LATENCY_EDGES_HOURS)
+    highs = (*LATENCY_EDGES_HOURS, math.inf)
+    return pd.DataFrame({"bucket": range(LATENCY_BUCKETS), "low": lows, "high": highs,
+                         "specimen_to_result": np.asarray(counts_sr, dtype=np.int64),
+                         "result_to_report": np.asarray(counts_rr, dtype=np.int64)})
+
+
+def facility_view(run: Run, code: str, start: date, end: date, th: Thresholds) -> FacilityView | None:
+    """One facility over start..end; None when no facility with that registry code was registered
+    in the period."""
+    check_period(start, end)
+    registry = run("compliance_registry", start=start, end=end, facility=code)
+    if registry.empty:
+        return None
+    days = _days(run, start, end, th, facility=code)
+    results = _results(run, start, end, facility=code)
+    row = league_table(registry, _weeks(run, start, end, th, facility=code), results, end, th).iloc[0]
+    calendar = days.assign(status=[_calendar_status(r) for _, r in days.iterrows()])[
+        ["day", "status", "submitted_at", "declared_tests", "sent_tests"]]
+    sr = results[[f"sr_{k}" for k in range(LATENCY_BUCKETS)]].sum().to_numpy()
+    rr = results[[f"rr_{k}" for k in range(LATENCY_BUCKETS)]].sum().to_numpy()
+    tests = results[["test_type", "results", "positives", "certificates", "unauthorised_results",
+                     "unauthorised_certificates", "first_unauthorised_day", "last_unauthorised_day"]].copy()
+    tests["positivity"] = _rate(tests["positives"], tests["results"])
+    tests = tests.set_index("test_type").reindex([t for t in TEST_TYPES if t in set(tests["test_type"])]).reset_index()
+    authorisations = run("facility_authorizations", registry_code=code, today=end)
+    return FacilityView(row, calendar.reset_index(drop=True), latency_histogram(sr, rr), tests, authorisations)
