@@ -14,7 +14,7 @@ import streamlit as st
 import queries
 from casedb.wib import to_wib
 from ui import auth
-from ui.i18n import format_date, format_time_wib, t
+from ui.i18n import escape_markdown, format_date, format_time_wib, t
 
 # The register writes numbers in capitals, digits and separators (SKB-038-250529-0000001).
 NUMBER = re.compile(r"[A-Z0-9][A-Z0-9./-]{0,39}")
@@ -76,10 +76,11 @@ def status_panel(result: Verification) -> None:
     panel, icon = _PANEL.get(result.status, (st.error, ":material/gpp_bad:"))
     panel(f"### {t(f'certificate_check.status.{result.status}')}\n\n"
           f"{t(f'certificate_check.meaning.{result.status}')}", icon=icon)
-    rows = [(t("certificate_check.number"), result.number),
+    # st.table renders its cells as Markdown: what was typed and what the registry holds are text.
+    rows = [(t("certificate_check.number"), escape_markdown(result.number)),
             (t("certificate_check.checked_at"), _moment(result.checked_at))]
     if result.facility_name is not None:
-        rows += [(t("certificate_check.facility"), result.facility_name),
+        rows += [(t("certificate_check.facility"), escape_markdown(result.facility_name)),
                  (t("certificate_check.test_type"), t(f"certificate_check.test_type.{result.test_type}")),
                  (t("certificate_check.certified_result"),
                   t(f"certificate_check.result.{result.certified_result}")),
