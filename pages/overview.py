@@ -3,9 +3,9 @@ import streamlit as st
 
 import queries
 from casedb import settings
-from casedb.wib import today_wib
+from casedb.wib import now_utc, today_wib
 from ui import charts, figures, live, tables, tiles
-from ui.i18n import format_date, t
+from ui.i18n import format_date, format_time_wib, t
 from ui.page import begin
 
 role = begin("overview")
@@ -16,15 +16,24 @@ if span is None:
     st.info(t("overview.no_data"), icon=":material/hourglass_empty:")
     st.stop()
 
-day = st.date_input(t("overview.day"), value=figures.default_day(span, today_wib()),
-                    min_value=span[0], max_value=max(span[1], today_wib()), format="DD/MM/YYYY",
-                    key="overview_day")
+# The last complete WIB day unless the reader asks for today so far (compared at the same time of day).
+pick, switch = st.columns([2, 1], vertical_alignment="bottom")
+today_so_far = switch.toggle(t("overview.today_so_far"), key="overview_today", help=t("overview.today_so_far_help"))
+day = pick.date_input(t("overview.day"), value=figures.default_day(span, today_wib()),
+                      min_value=span[0], max_value=max(span[1], today_wib()), format="DD/MM/YYYY",
+                      key="overview_day", disabled=today_so_far)
+until = None
+if today_so_far:
+    day, until = today_wib(), now_utc()
 incomplete_days = settings.get("INCOMPLETE_DAYS")
 thresholds = settings.get("ZONE_THRESHOLDS")
 suppressed = role in queries.SUPPRESSED_ROLES
-overview = figures.overview(live.query, day, span, incomplete_days, thresholds, suppressed)
+overview = figures.overview(live.query, day, span, incomplete_days, thresholds, suppressed, until)
 
-st.subheader(t("overview.headline", date=format_date(day)))
+if until is None:
+    st.subheader(t("overview.headline", date=format_date(day)))
+else:
+    st.subheader(t("overview.headline_so_far", date=format_date(day), time=format_time_wib(until)))
 tiles.tile_row(overview.tiles[:4])  # cases
 tiles.tile_row(overview.tiles[4:7])  # tests by type
 tiles.tile_row(overview.tiles[7:])  # positivity by type

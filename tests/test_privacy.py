@@ -305,7 +305,7 @@ def test_every_count_a_press_query_returns_is_suppressed(quiet_city, name):
     query = queries.load(name, quiet_city.dialect.name)
     for start, end in ((1, 14), (8, 14), (5, 5), (12, 12), (3, 9)):
         params = {"start": datetime(2026, 8, start).date(), "end": datetime(2026, 8, end).date(),
-                  "day": datetime(2026, 8, end).date()}
+                  "day": datetime(2026, 8, end).date(), "until": datetime(2026, 8, end, 12)}
         params = {k: v for k, v in params.items() if k in query.params}
         press = queries.run(name, "press", engine=quiet_city, **params)
         health = queries.run(name, "health", engine=quiet_city, **params)

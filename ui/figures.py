@@ -11,7 +11,7 @@ percentage, a 7-day average, a zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 import pandas as pd
@@ -46,6 +46,9 @@ class Tile:
     kind: str = "count"
     rise_is_bad: bool | None = True
     suppressed: bool = False
+    until: datetime | None = None
+    """Today so far: the values count up to this moment (naive UTC) of D, and up to the same time
+    of day on D-1 and D-7."""
 
     @property
     def value(self) -> float | str | None:
@@ -88,10 +91,12 @@ def data_span(run: Run) -> tuple[date, date] | None:
 
 
 def default_day(span: tuple[date, date] | None, today: date) -> date:
-    """Today in WIB, or the last day with data when the database ends earlier."""
+    """The last complete WIB day (yesterday), or the last day with data when the database ends
+    earlier. Today, a day that has just begun, is shown only when asked for ("today so far")."""
+    yesterday = today - timedelta(days=1)
     if span is None:
-        return today
-    return min(today, span[1])
+        return yesterday
+    return min(yesterday, span[1])
 
 
 def zone(incidence: float, thresholds: tuple[float, float, float]) -> str | None:
@@ -106,14 +111,26 @@ def _count(value) -> int | str:
     return value if is_hidden(value) else int(value)
 
 
-def _case_tiles(run: Run, day: date, curve: pd.DataFrame, suppressed: bool) -> list[Tile]:
+def _so_far(run: Run, name: str, day: date, until: datetime) -> list[pd.DataFrame]:
+    """`name` over D, D-1 and D-7, each up to the time of day of `until`."""
+    return [run(name, day=day - timedelta(days=k), until=until - timedelta(days=k)) for k in COMPARED_OFFSETS]
+
+
+def _case_tiles(run: Run, day: date, curve: pd.DataFrame, suppressed: bool,
+                until: datetime | None = None) -> list[Tile]:
     totals = [run("city_cases_totals", day=day - timedelta(days=k)).iloc[0] for k in COMPARED_OFFSETS]
-    # New cases come from the curve's own query, so that for press the tile hides exactly the days
-    # the curve hides (a second query over other days could pick another complementary cell).
-    new_cases = curve.set_index(curve["day"].dt.date)["new_cases"]
+    if until is not None:
+        new_cases = Tile("new_cases", tuple(_count(frame.iloc[0]["new_cases"])
+                                            for frame in _so_far(run, "city_cases_until", day, until)),
+                         suppressed=suppressed, until=until)
+    else:
+        # New cases come from the curve's own query, so that for press the tile hides exactly the days
+        # the curve hides (a second query over other days could pick another complementary cell).
+        daily = curve.set_index(curve["day"].dt.date)["new_cases"]
+        new_cases = Tile("new_cases", tuple(_count(daily.get(day - timedelta(days=k), 0)) for k in COMPARED_OFFSETS),
+                         suppressed=suppressed)
     return [
-        Tile("new_cases", tuple(_count(new_cases.get(day - timedelta(days=k), 0)) for k in COMPARED_OFFSETS),
-             suppressed=suppressed),
+        new_cases,
         Tile("active", tuple(_count(row["active"]) for row in totals), suppressed=suppressed),
         Tile("recovered", tuple(_count(row["recovered"]) for row in totals), rise_is_bad=False,
              suppressed=suppressed),
@@ -121,7 +138,12 @@ def _case_tiles(run: Run, day: date, curve: pd.DataFrame, suppressed: bool) -> l
     ]
 
 
-def _test_tiles(run: Run, day: date, suppressed: bool) -> list[Tile]:
+def _test_tiles(run: Run, day: date, suppressed: bool, until: datetime | None = None) -> list[Tile]:
+    if until is not None:
+        so_far = [frame.set_index("test_type")["tests"] for frame in _so_far(run, "city_tests_until", day, until)]
+        return [Tile(f"tests_{test_type}", tuple(_count(counts.get(test_type, 0)) for counts in so_far),
+                     rise_is_bad=None, suppressed=suppressed, until=until)
+                for test_type in TEST_TYPES_SHOWN]
     tests = run("city_tests_daily", start=day - timedelta(days=max(COMPARED_OFFSETS)), end=day)
     per_day = tests.set_index([tests["day"].dt.date, "test_type"])["tests"]
     return [
@@ -188,14 +210,17 @@ def kecamatan_table(run: Run, day: date, thresholds: tuple[float, float, float])
 
 
 def overview(run: Run, day: date, span: tuple[date, date], incomplete_days: int,
-             thresholds: tuple[float, float, float], suppressed: bool = False) -> Overview:
+             thresholds: tuple[float, float, float], suppressed: bool = False,
+             until: datetime | None = None) -> Overview:
     """Every figure of the overview page for WIB day `day`; `suppressed` when `run` returns
-    suppressed counts (press)."""
+    suppressed counts (press). With `until` (naive UTC, a moment of `day`: today so far), the
+    tiles of the day's own counts (new cases, tests) count up to that time of day on D, D-1 and D-7,
+    so that an hour of today is not compared with whole days."""
     incomplete_from = span[1] - timedelta(days=incomplete_days - 1) if incomplete_days else date.max
     curve = epidemic_curve(run, min(span[0], day), day, incomplete_from)
     return Overview(
         day=day,
-        tiles=(_case_tiles(run, day, curve, suppressed) + _test_tiles(run, day, suppressed)
+        tiles=(_case_tiles(run, day, curve, suppressed, until) + _test_tiles(run, day, suppressed, until)
                + _positivity_tiles(run, day, suppressed)),
         curve=curve,
         kecamatan=kecamatan_table(run, day, thresholds),

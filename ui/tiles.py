@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.figures import HIDDEN_CHANGE, SMALL_POSITIVES, Tile, is_hidden
-from ui.i18n import format_number, format_percent, format_signed, t
+from ui.i18n import format_number, format_percent, format_signed, format_time_wib, t
 
 
 def _format(tile: Tile, value: float | str | None) -> str:
@@ -61,6 +61,8 @@ def _comparison_notes(item: Tile, week: str | None) -> list[str]:
         notes = [t("tile.since_last_week", change=week) if week is not None else t("tile.no_comparison")]
     if item.change(1) == HIDDEN_CHANGE:
         notes.append(t("tile.yesterday_change_hidden"))
+    if item.until is not None:  # today so far: say what is compared with what
+        notes.insert(0, t("tile.so_far", time=format_time_wib(item.until)))
     return notes
 
 
