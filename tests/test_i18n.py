@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from casedb.schema import ROLES
-from ui import figures, i18n, page
+from figures import common as figures
+from ui import i18n, page
 
 ROOT = Path(__file__).resolve().parent.parent
 # A literal key passed to t(): t("tile.new_cases") or t('zone.legend', ...).
@@ -95,3 +96,27 @@ def test_format_signed(lang, x, expected):
 def test_format_time_wib():
     assert i18n.format_time_wib(datetime(2026, 8, 5, 16, 30)) == "23:30 WIB"  # 16:30 UTC
     assert i18n.format_time_wib(datetime(2026, 8, 5, 17, 5)) == "00:05 WIB"
+
+
+def test_area_catalogs_join_the_shared_one_and_a_key_defined_twice_is_refused(tmp_path, monkeypatch):
+    import json
+
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en.json").write_text(json.dumps({"app.title": "Shared"}), encoding="utf-8")
+    (tmp_path / "en" / "map.json").write_text(json.dumps({"map.title": "Map"}), encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOG_DIR", tmp_path)
+    i18n.catalog.cache_clear()
+    try:
+        assert i18n.catalog("en") == {"app.title": "Shared", "map.title": "Map"}
+        (tmp_path / "en" / "movement.json").write_text(json.dumps({"map.title": "Again"}), encoding="utf-8")
+        i18n.catalog.cache_clear()
+        with pytest.raises(ValueError, match="map.title"):
+            i18n.catalog("en")
+    finally:
+        i18n.catalog.cache_clear()
+
+
+def test_format_moment_wib():
+    assert i18n.format_moment_wib(datetime(2026, 11, 27, 9, 30), lang="en") == "27 Nov 2026, 16:30 WIB"
+    assert i18n.format_moment_wib(datetime(2026, 8, 5, 17, 5), lang="id") == "6 Agu 2026, 00:05 WIB"
+    assert i18n.format_moment_wib(None) == "" and i18n.format_moment_wib(float("nan")) == ""

@@ -74,9 +74,10 @@ def test_revisions_dropping_foreign_keys_keep_every_row(backend, tmp_path, revis
         assert load(engine, "test_results", fixtures / "results_good.csv", pepper="p").cases_created == 2
 
         def row_counts() -> dict[str, int]:
+            present = set(inspect(engine).get_table_names())  # tables of later revisions are absent
             with engine.connect() as conn:
                 return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                        for t in metadata.sorted_tables}
+                        for t in metadata.sorted_tables if t.name in present}
 
         def foreign_keys() -> set[str]:
             inspector = inspect(engine)

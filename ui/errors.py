@@ -8,15 +8,20 @@ reruns itself once it answers, as the stale banner does.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from typing import Iterator, NoReturn
 
 import streamlit as st
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 import queries
 from casedb import settings
 from casedb.engine import DatabaseUnavailable, get_engine
 from casedb.settings import SettingsError
-from ui.i18n import t
+from queries import QueryTimeout
+from ui.i18n import format_number, t
+
 
 _LOG = logging.getLogger(__name__)
 # Whatever the setting says, an error page asks at most this often (and at least once a minute).
@@ -60,6 +65,25 @@ def _poll() -> None:
     st.caption(t("db.retrying"))
 
 
+def stop_on_database_error(error: DatabaseUnavailable | SQLAlchemyError) -> NoReturn:
+    """The one way a page ends when the database cannot be used: the error page, then st.stop().
+    Any other SQLAlchemy error is shown as the database being unreachable, with its detail."""
+    if not isinstance(error, DatabaseUnavailable):
+        error = DatabaseUnavailable("db.unreachable", str(error))
+    database_error(error)
+    st.stop()
+
+
+@contextmanager
+def database_or_stop(*also: type[Exception]) -> Iterator[None]:
+    """Run the block; a DatabaseUnavailable (or one of `also`, e.g. SQLAlchemyError) ends the page
+    on the database error page."""
+    try:
+        yield
+    except (DatabaseUnavailable, *also) as error:
+        stop_on_database_error(error)
+
+
 def database_error(error: DatabaseUnavailable) -> None:
     _LOG.error("database unavailable (%s) at %s: %s; %s", error.reason, _logged_url(),
                (error.detail or "").strip(), _OPERATOR_HINT.get(error.reason, ""))
@@ -67,6 +91,13 @@ def database_error(error: DatabaseUnavailable) -> None:
     st.error(t(error.reason), icon=":material/database_off:")
     st.info(t(f"{error.reason}.help"))
     st.fragment(_poll, run_every=_poll_seconds())()
+
+
+def query_timeout(error: QueryTimeout) -> None:
+    """A query cut by QUERY_TIME_LIMIT_MS: said where the figure would have been (the page stops there)."""
+    st.error(t("query.timeout", seconds=format_number(error.limit_ms / 1000, 1 if error.limit_ms % 1000 else 0)),
+             icon=":material/timer_off:")
+    st.info(t("query.timeout.help"))
 
 
 def settings_error(error: SettingsError) -> None:
