@@ -54,6 +54,8 @@ class Tile:
     until: datetime | None = None
     """Today so far: the values count up to this moment (naive UTC) of D, and up to the same time
     of day on D-1 and D-7."""
+    note: str | None = None
+    """A catalog key said under the tile instead of comparisons (press: a week's count, a rounded total)."""
 
     @property
     def value(self) -> float | str | None:

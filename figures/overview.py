@@ -10,7 +10,8 @@ from figures.common import (COMPARED_OFFSETS, POSITIVITY_TYPES, TEST_TYPES_SHOWN
                             as_count, data_span, default_day, positivity, window, zone)
 
 # What the overview page draws: the span and default day its date picker offers, then the figures.
-__all__ = ["Overview", "data_span", "default_day", "epidemic_curve", "kecamatan_table", "overview", "window"]
+__all__ = ["Overview", "data_span", "default_day", "epidemic_curve", "kecamatan_table", "overview", "press_overview",
+           "press_week", "window"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Overview:
     tiles: list[Tile]
     curve: pd.DataFrame  # day, new_cases (or "<5"/"x" for press), average_7d, incomplete
     kecamatan: pd.DataFrame  # code, name, population, new_cases (or "<5"/"x" for press), incidence, zone
+    period: tuple[date, date] | None = None  # press: the fixed ISO week every figure is of
 
 
 def _so_far(run: Run, name: str, day: date, until: datetime) -> list[pd.DataFrame]:
@@ -94,8 +96,9 @@ def epidemic_curve(run: Run, first: date, day: date, incomplete_from: date) -> p
     return curve
 
 
-def kecamatan_table(run: Run, day: date, thresholds: tuple[float, float, float]) -> pd.DataFrame:
-    start, end = window(day)
+def kecamatan_table(run: Run, day: date, thresholds: tuple[float, float, float],
+                    period: tuple[date, date] | None = None) -> pd.DataFrame:
+    start, end = period or window(day)
     table = run("kecamatan_cases", start=start, end=end)
     # For press, small counts arrive suppressed ("<5", "x"); their incidence and zone would give
     # them away, so those rows have neither.
@@ -121,3 +124,55 @@ def overview(run: Run, day: date, span: tuple[date, date], incomplete_days: int,
         curve=curve,
         kecamatan=kecamatan_table(run, day, thresholds),
     )
+
+
+# ------------------------------------------------------------------------------------------ press
+
+def press_week(day: date) -> tuple[date, date]:
+    """The ISO week (Monday to Sunday) that press sees for day `day`: the last one ending on or
+    before it. Every day of a week gives the same week, so stepping the day changes nothing within
+    a week and moves by a whole week across weeks: no two figures press sees cover overlapping
+    periods, and no difference of two of them is a single day."""
+    end = day - timedelta(days=(day.weekday() + 1) % 7)
+    return end - timedelta(days=6), end
+
+
+def press_overview(run: Run, day: date, span: tuple[date, date], incomplete_days: int,
+                   thresholds: tuple[float, float, float]) -> Overview:
+    """The overview as press sees it (counts arrive suppressed, running totals rounded to 10):
+    fixed ISO weeks instead of days and right-aligned windows, and no changes between periods.
+
+    - New cases, tests and positivity are of the week `press_week(day)`; the curve is weekly.
+    - Active, recovered and died are running totals at the week's end, rounded to 10 by the runner
+      (`-- round:`); they have no change beside them (a change of a running total is that period's
+      count: with new cases hidden, the changes of active, recovered and died would add up to it).
+    - The kecamatan table is of the same week (`kecamatan_cases` over Monday..Sunday)."""
+    start, end = press_week(day)
+    incomplete_from = span[1] - timedelta(days=incomplete_days - 1) if incomplete_days else date.max
+    first = span[0] - timedelta(days=span[0].weekday())
+    weeks = pd.date_range(first, start, freq="7D") if first <= start else pd.DatetimeIndex([])
+    weekly = run("city_cases_weekly", start=first, end=end)
+    counts = (weekly.set_index(pd.to_datetime(weekly["week_first"]))["new_cases"]
+              .reindex(weeks, fill_value=0).map(as_count))
+    curve = pd.DataFrame({"day": weeks, "new_cases": counts.to_numpy(dtype=object)})
+    curve["average_7d"] = float("nan")
+    curve["incomplete"] = [(w + pd.Timedelta(days=6)).date() >= incomplete_from for w in weeks]
+    new_cases = curve["new_cases"].iloc[-1] if len(curve) and curve["day"].iloc[-1].date() == start else 0
+
+    def one(value, key: str, note: str, **kwargs) -> Tile:
+        return Tile(key, (value, None, None), suppressed=True, note=note, **kwargs)
+
+    totals = run("city_cases_totals", day=end).iloc[0]
+    tests = run("city_tests_period", start=start, end=end).set_index("test_type")["tests"]
+    shares = run("city_positivity", start=start, end=end).set_index("test_type")
+    tiles = [one(as_count(new_cases), "new_cases", "tile.press_week"),
+             one(as_count(totals["active"]), "active", "tile.press_rounded"),
+             one(as_count(totals["recovered"]), "recovered", "tile.press_rounded", rise_is_bad=False),
+             one(as_count(totals["died"]), "died", "tile.press_rounded")]
+    tiles += [one(as_count(tests.get(test_type, 0)), f"tests_{test_type}", "tile.press_week", rise_is_bad=None)
+              for test_type in TEST_TYPES_SHOWN]
+    tiles += [one(positivity(shares.at[tt, "people_positive"], shares.at[tt, "people_tested"])
+                  if tt in shares.index else None, f"positivity_{tt}", "tile.press_week", kind="percent")
+              for tt in POSITIVITY_TYPES]
+    return Overview(day=day, tiles=tiles, curve=curve,
+                    kecamatan=kecamatan_table(run, day, thresholds, (start, end)), period=(start, end))

@@ -29,9 +29,15 @@ if today_so_far:
 incomplete_days = settings.get("INCOMPLETE_DAYS")
 thresholds = settings.get("ZONE_THRESHOLDS")
 suppressed = role in queries.SUPPRESSED_ROLES
-overview = figures.overview(live.query, day, span, incomplete_days, thresholds, suppressed, until)
+if suppressed:  # press: fixed ISO weeks, running totals rounded, no changes (README, small-cell suppression)
+    overview = figures.press_overview(live.query, day, span, incomplete_days, thresholds)
+else:
+    overview = figures.overview(live.query, day, span, incomplete_days, thresholds, suppressed, until)
 
-if until is None:
+if overview.period is not None:
+    st.subheader(t("overview.headline_week", start=format_date(overview.period[0]),
+                   end=format_date(overview.period[1])))
+elif until is None:
     st.subheader(t("overview.headline", date=format_date(day)))
 else:
     st.subheader(t("overview.headline_so_far", date=format_date(day), time=format_time_wib(until)))
@@ -42,7 +48,9 @@ tiles.tile_row(overview.tiles[7:])  # positivity by type
 st.subheader(t("overview.curve"))
 st.plotly_chart(charts.epidemic_curve(overview.curve, incomplete_days), width="stretch")
 if suppressed:
+    st.caption(t("overview.curve_weekly"))
     st.caption(t("chart.suppressed_note"))
 
-st.subheader(t("overview.kecamatan", start=format_date(figures.window(day)[0]), end=format_date(day)))
+start, end = overview.period or figures.window(day)
+st.subheader(t("overview.kecamatan", start=format_date(start), end=format_date(end)))
 tables.kecamatan_zones(overview.kecamatan, thresholds, suppressed=suppressed)

@@ -55,6 +55,8 @@ def tile(item: Tile) -> None:
 
 def _comparison_notes(item: Tile, week: str | None) -> list[str]:
     """The change since last week, or why it is missing; and why the delta is missing when it is hidden."""
+    if item.note is not None:  # press: what the figure is of, instead of comparisons
+        return [t(item.note)]
     if item.change(7) == HIDDEN_CHANGE:
         notes = [t("tile.week_change_hidden")]
     else:
