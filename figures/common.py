@@ -12,7 +12,7 @@ percentage, a 7-day average, a zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 import pandas as pd
@@ -51,6 +51,11 @@ class Tile:
     kind: str = "count"
     rise_is_bad: bool | None = True
     suppressed: bool = False
+    until: datetime | None = None
+    """Today so far: the values count up to this moment (naive UTC) of D, and up to the same time
+    of day on D-1 and D-7."""
+    note: str | None = None
+    """A catalog key said under the tile instead of comparisons (press: a week's count, a rounded total)."""
 
     @property
     def value(self) -> float | str | None:
@@ -85,10 +90,12 @@ def data_span(run: Run) -> tuple[date, date] | None:
 
 
 def default_day(span: tuple[date, date] | None, today: date) -> date:
-    """Today in WIB, or the last day with data when the database ends earlier."""
+    """The last complete WIB day (yesterday), or the last day with data when the database ends
+    earlier. Today, a day that has just begun, is shown only when asked for ("today so far")."""
+    yesterday = today - timedelta(days=1)
     if span is None:
-        return today
-    return min(today, span[1])
+        return yesterday
+    return min(yesterday, span[1])
 
 
 def zone(incidence: float, thresholds: tuple[float, float, float]) -> str | None:

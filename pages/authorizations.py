@@ -12,7 +12,7 @@ from casedb.engine import get_engine
 from casedb.schema import TEST_TYPES
 from casedb.wib import today_wib
 from ui import auth, changes, live
-from ui.i18n import format_date, format_moment_wib, t
+from ui.i18n import format_date, format_moment_wib, t, t_md
 from ui.page import begin
 
 NEW_FIELDS = ("authorization_number",)
@@ -66,7 +66,7 @@ with grant_tab, st.form("authorization_grant"):
     if st.form_submit_button(t("authorizations.grant"), type="primary", icon=":material/approval:"):
         changes.apply(lambda: authorizations.grant(get_engine(), facility, number, test_types, valid_from,
                                                    valid_until, operator),
-                      t("authorizations.granted", code=facility), clear=NEW_FIELDS)
+                      t_md("authorizations.granted", code=facility), clear=NEW_FIELDS)
 
 with revoke_tab:
     revocable = held.loc[held["status"] != "revoked", "number"].tolist()
@@ -79,4 +79,4 @@ with revoke_tab:
                                   key="authorization_revoke_reason", help=t("authorizations.reason_help"))
             if st.form_submit_button(t("authorizations.revoke"), icon=":material/block:"):
                 changes.apply(lambda: authorizations.revoke(get_engine(), chosen, reason, operator),
-                              t("authorizations.revoked", code=facility), clear=("authorization_revoke_reason",))
+                              t_md("authorizations.revoked", code=facility), clear=("authorization_revoke_reason",))

@@ -12,7 +12,7 @@ from casedb.engine import get_engine
 from casedb.schema import FACILITY_TYPES
 from casedb.wib import today_wib
 from ui import auth, changes, live
-from ui.i18n import format_date, t
+from ui.i18n import format_date, t, t_md
 from ui.page import begin, link_to
 
 NEW_FIELDS = ("facility_new_code", "facility_new_name", "facility_new_lat", "facility_new_lon", "facility_new_beds")
@@ -118,7 +118,7 @@ picked = st.dataframe(pd.DataFrame({
 rows = picked.selection.rows
 if rows:  # both roles that read the registry keep the authorisations too
     code = shown["registry_code"].iloc[rows[0]]
-    link_to("authorizations", t("facilities.open_authorizations", code=code), facility=code)
+    link_to("authorizations", t_md("facilities.open_authorizations", code=code), facility=code)
 else:
     st.caption(t("facilities.pick_for_authorizations"))
 
@@ -136,7 +136,7 @@ with register_tab, st.form("facility_new"):
     fields = facility_form("facility_new", kelurahan)
     if st.form_submit_button(t("facilities.register"), type="primary", icon=":material/add_business:"):
         changes.apply(lambda: facilities.register(get_engine(), facilities.FacilityDraft(code, **fields), operator),
-                      t("facilities.registered", code=facilities.normalise_code(code)), clear=NEW_FIELDS)
+                      t_md("facilities.registered", code=facilities.normalise_code(code)), clear=NEW_FIELDS)
 
 with edit_tab:
     chosen = st.selectbox(t("facilities.facility"), list(label), format_func=label.get, index=None,
@@ -147,7 +147,7 @@ with edit_tab:
             if st.form_submit_button(t("facilities.save"), type="primary", icon=":material/save:"):
                 changes.apply(lambda: facilities.edit(get_engine(), facilities.FacilityDraft(chosen, **fields),
                                                       operator),
-                              t("facilities.saved", code=chosen))
+                              t_md("facilities.saved", code=chosen))
 
 with close_tab:
     chosen = st.selectbox(t("facilities.facility"), list(label), format_func=label.get, index=None,
@@ -160,9 +160,9 @@ with close_tab:
             st.caption(t("facilities.close_help"))
             if st.button(t("facilities.close_button"), icon=":material/domain_disabled:", key="facility_close"):
                 changes.apply(lambda: facilities.close(get_engine(), chosen, day, operator),
-                              t("facilities.closed", code=chosen))
+                              t_md("facilities.closed", code=chosen))
         else:
             st.info(t("facilities.closed_since", day=format_date(closed_on)), icon=":material/domain_disabled:")
             if st.button(t("facilities.reopen"), icon=":material/domain:", key="facility_reopen"):
                 changes.apply(lambda: facilities.reopen(get_engine(), chosen, operator),
-                              t("facilities.reopened", code=chosen))
+                              t_md("facilities.reopened", code=chosen))

@@ -41,7 +41,7 @@ engine = get_engine()
 try:
     resolve_pepper(engine)
 except IngestRefused as refused:
-    st.error(refused.message.render(lang), icon=":material/key_off:")
+    st.error(refused.message.render(lang, markdown=True), icon=":material/key_off:")
     st.stop()
 
 # The facility registry is the operators' (admin) to change, as on the Facilities page.
@@ -76,7 +76,7 @@ if shown is None or shown[0] != identity:
         with st.spinner(t("upload.checking")), errors.database_or_stop(SQLAlchemyError):
             st.session_state[PREVIEW_KEY] = shown = (identity, preview(engine, source, uploaded.getvalue()))
     except IngestRefused as refused:
-        st.error(refused.message.render(lang), icon=":material/block:")
+        st.error(refused.message.render(lang, markdown=True), icon=":material/block:")
         st.stop()
 result = shown[1]
 
@@ -85,7 +85,7 @@ counts[0].metric(t("upload.rows_in"), format_number(result.rows_in))
 counts[1].metric(t("upload.valid"), format_number(result.valid))
 counts[2].metric(t("upload.rejected"), format_number(len(result.rejected)))
 for note in result.notes:
-    st.info(note.render(lang), icon=":material/info:")
+    st.info(note.render(lang, markdown=True), icon=":material/info:")
 
 if not result.sample.empty:
     st.subheader(t("upload.sample"))
@@ -112,14 +112,14 @@ if st.button(t("upload.confirm", rows=format_number(result.valid)), type="primar
                        progress=lambda done, total: bar.progress(min(done / total, 1.0) if total else 1.0))
     except IngestRefused as refused:
         auth.record("upload", "refused", {"file": uploaded.name, "source": source, "reason": refused.message.key})
-        st.error(refused.message.render(lang), icon=":material/block:")
+        st.error(refused.message.render(lang, markdown=True), icon=":material/block:")
     except (DatabaseUnavailable, SQLAlchemyError) as error:
         # The batch's transaction was rolled back: nothing of the file is in the database.
         auth.record("upload", "failure", {"file": uploaded.name, "source": source})
-        st.error(Message("ingest.failed", {"detail": str(error).splitlines()[0]}).render(lang), icon=":material/error:")
+        st.error(Message("ingest.failed", {"detail": str(error).splitlines()[0]}).render(lang, markdown=True), icon=":material/error:")
     else:
         auth.record("upload", "success", {"file": uploaded.name, "source": source, "batch": summary.batch_id,
                                           "accepted": summary.accepted, "rejected": summary.rejected,
                                           "duplicates": summary.duplicates})
-        st.success("\n\n".join(summary.render(lang)), icon=":material/check_circle:")
+        st.success("\n\n".join(summary.render(lang, markdown=True)), icon=":material/check_circle:")
         st.session_state.pop(PREVIEW_KEY, None)

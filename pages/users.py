@@ -10,7 +10,7 @@ from casedb.engine import get_engine
 from casedb.schema import ROLES
 from casedb.wib import now_utc
 from ui import auth, changes
-from ui.i18n import format_moment_wib, t
+from ui.i18n import format_moment_wib, t, t_md
 from ui.page import begin
 
 NEW_FIELDS = ("user_new_username", "user_new_name", "user_new_password", "user_new_password_again")
@@ -66,7 +66,7 @@ with new_tab, st.form("user_new"):
     again = right.text_input(t("users.password_again"), type="password", key="user_new_password_again")
     if st.form_submit_button(t("users.create"), type="primary", icon=":material/person_add:"):
         changes.apply(lambda: create(username, name, role, password, again, operator),
-                      t("users.created", username=users.normalise_username(username)), clear=NEW_FIELDS)
+                      t_md("users.created", username=users.normalise_username(username)), clear=NEW_FIELDS)
 
 with change_tab:
     by_name = {a["username"]: a for a in accounts}
@@ -75,7 +75,7 @@ with change_tab:
                           format_func=lambda u: account_label(by_name[u]))
     if chosen is not None:
         account = by_name[chosen]
-        done = t("users.changed", username=chosen)
+        done = t_md("users.changed", username=chosen)
         left, middle, right = st.columns(3)
         if account["is_active"]:
             if left.button(t("users.disable"), icon=":material/person_off:", key="user_disable"):

@@ -17,7 +17,9 @@ check. Privacy is enforced here too, for the same reason:
   `none` is refused for press), `-- suppress_by: key1, key2` splits them into groups that each add
   up to a total the reader can see (default: the whole column is one group; naming every key makes
   each cell a group of its own, for counts that nothing shown adds up), and `-- suppress_rows: col1,
-  col2` says that those columns add up to a row total the reader can see.
+  col2` says that those columns add up to a row total the reader can see. `-- round: col1, col2`
+  names running totals (stocks such as active cases) that press receives rounded to the nearest 10
+  instead (1-9 as "<10", 0 as 0): an exact running total on two days gives every count between them.
 
 `-- cache: none` turns the result cache off for a query whose table does not bump the data version
 (the audit log). Parameters are `:named` and always bound, never formatted into the SQL. A file
@@ -107,6 +109,7 @@ class NamedQuery:
     suppress_by: tuple[str, ...]
     suppress_rows: tuple[str, ...]
     cached: bool
+    round: tuple[str, ...] = ()  # press receives these rounded to 10 instead of suppressed
 
 
 @lru_cache(maxsize=None)
@@ -138,6 +141,7 @@ def load(name: str, dialect: str) -> NamedQuery:
         suppress_by=_names(header.get("suppress_by", "")),
         suppress_rows=_names(header.get("suppress_rows", "")),
         cached=header.get("cache", "").strip() != "none",
+        round=_names(header.get("round", "")),
     )
 
 
@@ -313,11 +317,29 @@ def _for_role(query: NamedQuery, role: str, frame: pd.DataFrame) -> pd.DataFrame
         raise QueryNotAllowed(query.name, role)
     if role not in SUPPRESSED_ROLES:
         return frame
-    if query.suppress == () and _whole_number_columns(frame):
+    if query.suppress == () and set(_whole_number_columns(frame)) - set(query.round):
         # Declared to return no counts, yet it does: refuse rather than let a count through.
         raise QueryNotAllowed(query.name, role)
     columns = query.suppress if query.suppress is not None else _whole_number_columns(frame)
-    return suppress(frame, columns, query.suppress_by, query.suppress_rows)
+    frame = round_counts(frame, query.round)
+    return suppress(frame, tuple(c for c in columns if c not in query.round), query.suppress_by,
+                    query.suppress_rows)
+
+
+ROUNDED_SMALL = "<10"
+
+
+def round_counts(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Running totals for press: to the nearest 10 (half up), 1-9 as "<10", 0 as 0."""
+    columns = [c for c in columns if c in frame.columns]
+    if not columns or frame.empty:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        values = pd.to_numeric(out[column], errors="coerce").fillna(0).astype(float)
+        out[column] = pd.Series([0 if v == 0 else ROUNDED_SMALL if v < 10 else int(np.floor(v / 10 + 0.5)) * 10
+                                 for v in values], index=out.index, dtype=object)
+    return out
 
 
 def _whole_number_columns(frame: pd.DataFrame) -> tuple[str, ...]:

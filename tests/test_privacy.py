@@ -294,7 +294,7 @@ def test_every_count_a_press_query_returns_is_suppressed(quiet_city, name):
     query = queries.load(name, quiet_city.dialect.name)
     for start, end in ((1, 14), (8, 14), (5, 5), (12, 12), (3, 9)):
         params = {"start": datetime(2026, 8, start).date(), "end": datetime(2026, 8, end).date(),
-                  "day": datetime(2026, 8, end).date()}
+                  "day": datetime(2026, 8, end).date(), "until": datetime(2026, 8, end, 12)}
         params = {k: v for k, v in params.items() if k in query.params}
         press = queries.run(name, "press", engine=quiet_city, **params)
         health = queries.run(name, "health", engine=quiet_city, **params)
@@ -302,6 +302,9 @@ def test_every_count_a_press_query_returns_is_suppressed(quiet_city, name):
         counted = press.drop(columns=[c for c in ("population",) if c in press])
         assert _small_counts(counted) == [], (name, params)
         for column in queries._whole_number_columns(health.drop(columns=["population"], errors="ignore")):
+            if column in query.round:  # running totals: rounded to 10 for press, never exact
+                assert list(press[column]) == list(queries.round_counts(health, (column,))[column])
+                continue
             hidden = press[column].map(lambda v: isinstance(v, str))
             assert [int(v) for v in press.loc[~hidden, column]] == [int(v) for v in health.loc[~hidden, column]]
             assert set(press.loc[hidden, column]) <= {queries.SMALL_COUNT, queries.COMPLEMENT}
@@ -381,20 +384,27 @@ def _chart(at) -> list[dict]:
 
 @pytest.mark.parametrize("day", SMALL_DAYS)
 def test_press_sees_no_city_wide_count_of_1_to_4(quiet_city, day):
+    """Press sees the ISO week ending on or before the day (README, small-cell suppression): its
+    new cases and tests suppressed, the running totals at its end rounded to 10, no changes."""
+    from figures.overview import press_week
     from ui.i18n import format_number
 
     at = _overview("press", day)
     assert _counts_shown(at) == []
     tiles = {m.label: m for m in at.metric}
-    expected = quiet_expected(day)
-    for key, true in expected.items():
+    start, end = press_week(datetime(2026, 8, day).date())
+    in_week = [d for d in range(1, 15) if start <= datetime(2026, 8, d).date() <= end]
+    weekly = {key: sum(quiet_expected(d)[key] for d in in_week)
+              for key in ("new_cases", "tests_pcr", "tests_antigen", "tests_antibody")}
+    for key, true in weekly.items():
         shown = tiles[i18n_en(f"tile.{key}")].value
-        # A count of 0 or 5+ is shown as it is, unless it is the complementary cell.
         assert shown == ("<5" if 1 <= true <= 4 else format_number(true, lang="en")) or shown == "x", key
-    # The day's own bar is replaced by the neutral marker when its count is small.
-    hidden = [trace for trace in _chart(at) if trace["name"] == i18n_en("chart.suppressed")]
-    if 1 <= expected["new_cases"] <= 4:
-        assert hidden and [d[1] for d in hidden[0]["customdata"] if d[0] == f"{day} Aug 2026"] == ["<5"]
+    at_end = quiet_expected(min(end.day, 14)) if end.month == 8 else dict.fromkeys(("active", "recovered", "died"), 0)
+    for key in ("active", "recovered", "died"):
+        rounded = queries.round_counts(pd.DataFrame({key: [at_end[key]]}), (key,))[key].iloc[0]
+        assert tiles[i18n_en(f"tile.{key}")].value == (rounded if isinstance(rounded, str)
+                                                         else format_number(rounded, lang="en")), key
+    assert all(not m.proto.delta for m in at.metric)
     assert i18n_en("chart.suppressed_note") in [c.value for c in at.caption]
 
 

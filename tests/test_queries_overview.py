@@ -142,7 +142,8 @@ def test_span_and_default_day(overview_db):
     span = figures.data_span(runner(overview_db))
     assert span == (date(2026, 8, 1), date(2026, 8, 11))
     assert figures.default_day(span, today=date(2026, 11, 27)) == date(2026, 8, 11)
-    assert figures.default_day(span, today=date(2026, 8, 9)) == date(2026, 8, 9)
+    # The last complete WIB day: today has just begun (tests/test_overview_today.py).
+    assert figures.default_day(span, today=date(2026, 8, 9)) == date(2026, 8, 8)
 
 
 @pytest.mark.parametrize("day", sorted(EXPECTED_TILES))
@@ -183,7 +184,7 @@ def test_epidemic_curve_hand_computed(overview_db):
 
 def test_empty_database_has_no_span(empty_db):
     assert figures.data_span(runner(empty_db)) is None
-    assert figures.default_day(None, today=date(2026, 11, 27)) == date(2026, 11, 27)
+    assert figures.default_day(None, today=date(2026, 11, 27)) == date(2026, 11, 26)
 
 
 # --- A second implementation in pandas over the raw rows --------------------------------------

@@ -181,7 +181,7 @@ def test_an_operator_creates_an_account_through_the_form(page_db):
     assert [e.value for e in at.error] == [t("users.password_mismatch")]
     at.text_input(key="user_new_password_again").input(PASSWORD)
     click(at, t("users.create"))
-    assert not at.error and [s.value for s in at.success] == [t("users.created", username="kadis.baru")]
+    assert not at.error and [s.value for s in at.success] == [i18n.t_md("users.created", lang="id", username="kadis.baru")]
     assert "kadis.baru" in set(at.dataframe[0].value[t("users.column.username")])
     assert users.authenticate(page_db, "kadis.baru", PASSWORD).role == "health"
     assert at.text_input(key="user_new_password").value in ("", None)

@@ -31,7 +31,7 @@ from casedb import audit, settings, users
 from casedb.engine import UNAVAILABLE_ERRORS, get_engine
 from casedb.schema import users as users_table
 from casedb.wib import now_utc
-from ui.i18n import format_time_wib, t
+from ui.i18n import format_time_wib, t, t_md
 
 USER_KEY = "auth_user"
 LAST_SEEN_KEY = "auth_last_seen"
@@ -226,7 +226,7 @@ def require(roles: Iterable[str], page_title: str) -> users.User:
 def sidebar_account(user: users.User) -> None:
     """Who is signed in, and the sign-out button."""
     with st.sidebar:
-        st.caption(t("auth.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
+        st.caption(t_md("auth.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
         st.button(t("auth.sign_out"), key="auth_sign_out", icon=":material/logout:", on_click=sign_out)
 
 

@@ -17,7 +17,7 @@ import queries
 from casedb import certificates as register
 from casedb import audit, settings
 from ui import auth
-from ui.i18n import format_moment_wib, t
+from ui.i18n import escape_markdown, format_moment_wib, t
 
 NUMBER = register.NUMBER
 CHECK_CODE = re.compile(r"[A-Z0-9]{4,12}")
@@ -122,13 +122,14 @@ def status_panel(result: Verification) -> None:
     panel, icon = _PANEL.get(result.status, (st.error, ":material/gpp_bad:"))
     panel(f"### {t(f'certificate_check.status.{result.status}')}\n\n"
           f"{t(f'certificate_check.meaning.{result.status}')}", icon=icon)
-    rows = [(t("certificate_check.number"), result.number),
+    # st.table renders its cells as Markdown: what was typed and what the registry holds are text.
+    rows = [(t("certificate_check.number"), escape_markdown(result.number)),
             (t("certificate_check.checked_at"), format_moment_wib(result.checked_at))]
     if result.facility_name is not None:
         sex = t(f"certificate_check.sex.{result.holder_sex}") if result.holder_sex in ("M", "F") \
             else t("certificate_check.sex.unknown")
         year = str(result.holder_birth_year) if result.holder_birth_year else t("certificate_check.year_unknown")
-        rows += [(t("certificate_check.facility"), result.facility_name),
+        rows += [(t("certificate_check.facility"), escape_markdown(result.facility_name)),
                  (t("certificate_check.test_type"), t(f"certificate_check.test_type.{result.test_type}")),
                  (t("certificate_check.certified_result"),
                   t(f"certificate_check.result.{result.certified_result}")),

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from casedb.engine import DatabaseUnavailable
 from casedb.errors import RefusedChange
-from ui.i18n import format_number, t
+from ui.i18n import format_number, t, t_md
 
 DONE_KEY = "change_done"
 CLEAR_KEY = "change_clear"
@@ -29,15 +29,15 @@ def show_done() -> None:
 
 
 def apply(change: Callable[[], object], done: str, clear: tuple[str, ...] = ()) -> None:
-    """Make `change`; on success rerun with `done` shown and the widgets keyed `clear` emptied, else
+    """Make `change`; on success rerun with `done` shown (Markdown: make it with `t_md`) and the widgets keyed `clear` emptied, else
     say why not (the widgets keep what was typed)."""
     try:
         change()
     except RefusedChange as error:
         params = {k: format_number(v, 3) if isinstance(v, float) else v for k, v in error.params.items()}
-        st.error(t(error.key, **params), icon=":material/block:")
+        st.error(t_md(error.key, **params), icon=":material/block:")
     except (DatabaseUnavailable, SQLAlchemyError) as error:
-        st.error(t("change.failed", detail=str(error).splitlines()[0]), icon=":material/error:")
+        st.error(t_md("change.failed", detail=str(error).splitlines()[0]), icon=":material/error:")
     else:
         st.session_state[DONE_KEY] = done
         st.session_state[CLEAR_KEY] = clear

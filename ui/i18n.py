@@ -8,6 +8,8 @@ catalog comes back as the key itself, so that tests can find untranslated text o
 from __future__ import annotations
 
 import json
+import re
+import string
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +56,30 @@ def t(key: str, lang: str | None = None, **kwargs) -> str:
     if text is None:
         return key
     return text.format(**kwargs) if kwargs else text
+
+
+# What Streamlit's Markdown (CommonMark, GFM, its own :icon: and :color[] directives, LaTeX) acts on
+# inside a line: emphasis, code, links and images, autolinks (https://, www., e-mail), HTML,
+# entities, tables, strikethrough, maths. Other punctuation (",", "-", "/") stays as it is, so that a
+# code like PKU-0001 or a number like 0,336 reads the same in the element's value.
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]()<>~$:|#!{}.@&])")
+# At the start of the text: a list item, a block quote, a setext underline.
+_LEADING_BLOCK = re.compile(r"^(\s*)([-+=])")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
+def escape_markdown(text: object) -> str:
+    """`text` as Streamlit's Markdown shows it literally: every character Markdown acts on
+    backslash-escaped (CommonMark allows it for any ASCII punctuation) and line breaks made spaces.
+    For anything that came from a file, a URL or a user and is shown by an element that renders
+    Markdown (st.markdown, st.info, st.caption, st.error, st.success, st.table cells, labels)."""
+    escaped = _MARKDOWN_ACTIVE.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+    return _LEADING_BLOCK.sub(r"\1\\\2", escaped)
+
+
+def t_md(key: str, lang: str | None = None, **kwargs) -> str:
+    """`t` for Markdown elements: the catalog's text with every parameter shown as text."""
+    return t(key, lang, **{k: escape_markdown(v) if isinstance(v, str) else v for k, v in kwargs.items()})
 
 
 def _locale(lang: str | None) -> str:

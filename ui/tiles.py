@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from figures.common import HIDDEN_CHANGE, SMALL_POSITIVES, Tile, is_hidden
-from ui.i18n import format_number, format_percent, format_signed, t
+from ui.i18n import format_number, format_percent, format_signed, format_time_wib, t
 
 
 def _format(tile: Tile, value: float | str | None) -> str:
@@ -55,12 +55,16 @@ def tile(item: Tile) -> None:
 
 def _comparison_notes(item: Tile, week: str | None) -> list[str]:
     """The change since last week, or why it is missing; and why the delta is missing when it is hidden."""
+    if item.note is not None:  # press: what the figure is of, instead of comparisons
+        return [t(item.note)]
     if item.change(7) == HIDDEN_CHANGE:
         notes = [t("tile.week_change_hidden")]
     else:
         notes = [t("tile.since_last_week", change=week) if week is not None else t("tile.no_comparison")]
     if item.change(1) == HIDDEN_CHANGE:
         notes.append(t("tile.yesterday_change_hidden"))
+    if item.until is not None:  # today so far: say what is compared with what
+        notes.insert(0, t("tile.so_far", time=format_time_wib(item.until)))
     return notes
 
 

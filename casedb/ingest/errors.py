@@ -11,10 +11,14 @@ class Message:
     key: str
     params: dict = field(default_factory=dict)
 
-    def render(self, lang: str) -> str:
-        from ui.i18n import format_number, t
+    def render(self, lang: str, markdown: bool = False) -> str:
+        """The message in `lang`; with `markdown`, its parameters (column names, values, details
+        taken from a file) escaped so that an element rendering Markdown shows them as text."""
+        from ui.i18n import escape_markdown, format_number, t
 
         params = {k: format_number(v, lang=lang) if isinstance(v, int) else v for k, v in self.params.items()}
+        if markdown:
+            params = {k: escape_markdown(v) if isinstance(v, str) else v for k, v in params.items()}
         return t(self.key, lang, **params)
 
 

@@ -65,11 +65,11 @@ class Summary:
         return Message("ingest.summary", {"rows_in": self.rows_in, "accepted": self.accepted,
                                           "rejected": self.rejected, "duplicates": self.duplicates})
 
-    def render(self, lang: str) -> list[str]:
+    def render(self, lang: str, markdown: bool = False) -> list[str]:
         lines = [self.message().render(lang)]
         if self.cases_created:
             lines.append(Message("ingest.note.cases_created", {"count": self.cases_created}).render(lang))
-        return lines + [n.render(lang) for n in self.notes]
+        return lines + [n.render(lang, markdown) for n in self.notes]
 
 
 def source_of(name: str) -> Source:

@@ -3,8 +3,14 @@ Windows-1252; comma, semicolon or tab separated) and XLSX here, FHIR R4 Bundles 
 casedb.ingest.fhir; casedb.ingest.formats picks the reader for a file.
 
 A reader yields `Chunk`s: the source's fields as stripped text, keyed by field name, with each
-row's number as the sender sees it (the header is row 1, so data rows start at 2, counting blank
-rows so that numbers match the spreadsheet), and the row as it arrived for the rejected-rows table.
+row's number as the sender sees it (counting title rows above the header and blank rows, so that
+numbers match the spreadsheet), and the row as it arrived for the rejected-rows table.
+
+Facilities' exports often carry title rows above the header (report name, period, facility, merged
+across the table in Excel): the header is the first of the first HEADER_SEARCH_ROWS rows that names
+at least HEADER_MIN_KNOWN of the source's fields (or all its required ones), and a note says which row
+it was. In XLSX, a number in a date or date-time column is an Excel date serial number (44413.375 is
+5 Aug 2021 09:00); a CSV has no cell types, so there a number stays a number (and a bad date).
 """
 from __future__ import annotations
 
@@ -12,8 +18,9 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
@@ -30,6 +37,11 @@ _SCAN_BYTES = 1 << 20
 # rejected on its own instead of stopping the whole file.
 _SPARE_COLUMNS = 8
 _SEPARATORS = (";", ",", "\t")
+HEADER_SEARCH_ROWS = 10
+HEADER_MIN_KNOWN = 3
+# Excel's serial numbers of 1 Jan 1900 .. 31 Dec 9999; a birth "year" above 2200 is a serial too.
+_SERIAL_RANGE = (1, 2958465)
+_BIRTH_SERIAL_FROM = 2200
 
 
 @dataclass
@@ -116,6 +128,27 @@ class HeaderMap:
         return mask_row(cells, self.kinds, shifted)
 
 
+def _known_fields(source: Source, cells: list[str]) -> int:
+    aliases = {normalise(h): f.name for f in source.fields for h in (f.name, *f.headers)}
+    return len({aliases[key] for key in map(normalise, cells) if key in aliases})
+
+
+def find_header(source: Source, rows: list[list[str]]) -> int:
+    """The index among `rows` (the file's first rows) of its header: the first row naming at least
+    HEADER_MIN_KNOWN of the source's fields (fewer when the source requires fewer); else the first
+    row naming the most, or the first row, so that the refusal lists what is missing."""
+    needed = min(HEADER_MIN_KNOWN, sum(f.required for f in source.fields))
+    known = [_known_fields(source, row) for row in rows[:HEADER_SEARCH_ROWS]]
+    for i, count in enumerate(known):
+        if count >= needed:
+            return i
+    return known.index(max(known)) if known and max(known) > 0 else 0
+
+
+def _header_note(index: int) -> list[Message]:
+    return [Message("ingest.note.header_row", {"row": index + 1, "titles": index})] if index else []
+
+
 def map_headers(source: Source, headers: list[str]) -> HeaderMap:
     aliases = {normalise(h): f.name for f in source.fields for h in (f.name, *f.headers)}
     personal = {normalise(h) for h in source.personal_headers}
@@ -174,14 +207,18 @@ def _nonblank(frame: pd.DataFrame) -> pd.Series:
 
 def read_csv(stream: BinaryIO, info: FileInfo, source: Source, chunk_rows: int = CHUNK_ROWS) -> Reader:
     text = io.TextIOWrapper(stream, encoding=info.encoding, newline="")
+    lines: list[str] = []
     try:
-        first = text.readline()
+        while len(lines) < HEADER_SEARCH_ROWS and (line := text.readline()):
+            lines.append(line)
     except UnicodeDecodeError as e:
         raise IngestRefused("ingest.file.encoding", detail=str(e)) from e
-    separator = max(_SEPARATORS, key=first.count)
-    headers = next(csv.reader([first], delimiter=separator))
+    separator, at = _csv_header(source, lines)
+    headers = next(csv.reader([lines[at]], delimiter=separator))
     header_map = map_headers(source, headers)
+    header_map.notes[:0] = _header_note(at)
     names = [f"c{i}" for i in range(len(headers) + _SPARE_COLUMNS)]
+    rest = _Prefixed("".join(lines[at + 1:]), text)
 
     def raw_rows(frame: pd.DataFrame) -> Callable[[list[int]], list[str]]:
         def raw(positions: list[int]) -> list[str]:
@@ -196,7 +233,7 @@ def read_csv(stream: BinaryIO, info: FileInfo, source: Source, chunk_rows: int =
 
     def chunks() -> Iterator[Chunk]:
         reader = pd.read_csv(
-            text, sep=separator, header=None, names=names, dtype=str, keep_default_na=False, na_filter=False,
+            rest, sep=separator, header=None, names=names, dtype=str, keep_default_na=False, na_filter=False,
             skip_blank_lines=False, chunksize=chunk_rows, engine="c", index_col=False,
         )
         try:
@@ -204,7 +241,7 @@ def read_csv(stream: BinaryIO, info: FileInfo, source: Source, chunk_rows: int =
                 spare = frame.columns[len(headers):]
                 frame[spare] = frame[spare].fillna("")
                 spill = (frame[spare] != "").any(axis=1)
-                rows = frame.index.to_series() + 2
+                rows = frame.index.to_series() + at + 2
                 keep = _nonblank(frame)
                 if not keep.all():
                     frame, spill, rows = frame[keep], spill[keep], rows[keep]
@@ -218,6 +255,38 @@ def read_csv(stream: BinaryIO, info: FileInfo, source: Source, chunk_rows: int =
             raise IngestRefused("ingest.file.encoding", detail=str(e)) from e
 
     return Reader(header_map.labels, chunks(), header_map.notes, lambda: (stream.tell(), info.size))
+
+
+def _csv_header(source: Source, lines: list[str]) -> tuple[str, int]:
+    """(separator, index of the header line) among the file's first lines: the separator under which
+    a header line names the most fields; with none named, the first line's most frequent one."""
+    best = (0, max(_SEPARATORS, key=lines[0].count), 0)
+    for separator in _SEPARATORS:
+        rows = list(csv.reader(lines, delimiter=separator))
+        at = find_header(source, rows)
+        known = _known_fields(source, rows[at]) if rows else 0
+        if known > best[0]:
+            best = (known, separator, at)
+    return best[1], best[2]
+
+
+class _Prefixed(io.TextIOBase):
+    """Text already read (the lines after the header among the first lines), then the rest of the file."""
+
+    def __init__(self, prefix: str, rest: io.TextIOBase):
+        self._prefix, self._rest = prefix, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        if not self._prefix:
+            return self._rest.read(size)
+        if size is None or size < 0:
+            out, self._prefix = self._prefix + self._rest.read(), ""
+            return out
+        out, self._prefix = self._prefix[:size], self._prefix[size:]
+        return out
 
 
 def _cell_text(value) -> str:
@@ -241,18 +310,33 @@ def read_xlsx(stream: BinaryIO, info: FileInfo, source: Source, chunk_rows: int 
         raise IngestRefused("ingest.file.bad_xlsx", detail=str(e)) from e
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    headers = [_cell_text(v) for v in next(rows, ())]
+    # A title merged across the table holds its text in its first cell; the others read as None.
+    first = [row for _, row in zip(range(HEADER_SEARCH_ROWS), rows)]
+    at = find_header(source, [[_cell_text(v) for v in row] for row in first])
+    headers = [_cell_text(v) for v in first[at]] if first else []
+    while headers and not headers[-1].strip():
+        headers.pop()  # cells after the last header belong to no column (a merged title's tail)
     if not any(h.strip() for h in headers):
         raise IngestRefused("ingest.file.empty")
     header_map = map_headers(source, headers)
+    header_map.notes[:0] = _header_note(at)
     width = len(headers)
-    done = [1]
+    done = [at + 1]
+    epoch = workbook.epoch
+    serial_columns = {i: source.field(name).kind for name, i in header_map.positions.items()
+                      if source.field(name).kind in ("date", "datetime", "birth_year")}
+
+    def cell(i: int, value) -> str:
+        kind = serial_columns.get(i)
+        if kind and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = _from_serial(value, kind, epoch)
+        return _cell_text(value)
 
     def chunks() -> Iterator[Chunk]:
         batch: list[list[str]] = []
         numbers: list[int] = []
-        for number, row in enumerate(rows, start=2):
-            cells = [_cell_text(v) for v in row[:width]]
+        for number, row in enumerate(itertools.chain(first[at + 1:], rows), start=at + 2):
+            cells = [cell(i, v) for i, v in enumerate(row[:width])]
             cells += [""] * (width - len(cells))
             spill = any(v is not None and str(v).strip() for v in row[width:])
             done[0] = number
@@ -268,6 +352,20 @@ def read_xlsx(stream: BinaryIO, info: FileInfo, source: Source, chunk_rows: int 
         workbook.close()
 
     return Reader(header_map.labels, chunks(), header_map.notes, lambda: (done[0], sheet.max_row or 0))
+
+
+def _from_serial(value: float, kind: str, epoch):
+    """An Excel date serial number in a date column as the moment it means (to the second), or the
+    number itself where it cannot be one (then the row is rejected as a bad date, or is a year)."""
+    from openpyxl.utils.datetime import from_excel
+
+    low = _BIRTH_SERIAL_FROM if kind == "birth_year" else _SERIAL_RANGE[0]
+    if not low <= value <= _SERIAL_RANGE[1]:
+        return value
+    moment = from_excel(value, epoch)
+    if isinstance(moment, datetime):
+        moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+    return moment.date() if kind == "birth_year" or kind == "date" else moment
 
 
 def _xlsx_chunk(batch: list[list], numbers: list[int], header_map: HeaderMap, width: int) -> Chunk:

@@ -160,7 +160,10 @@ class Catalogs:
 
 def wait_until_idle(page: Page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
     """Wait until the script run the last action started has finished and the main area stopped
-    changing: Streamlit reports a run finished a moment before the browser has drawn all of it."""
+    changing: Streamlit reports a run finished a moment before the browser has drawn all of it.
+    Widgets whose code the browser loads on first use (text inputs, charts) stand as grey
+    placeholders (stSkeleton) until it has arrived, however still the page is meanwhile: on a loaded
+    machine the sign-in form was read while its two fields were still placeholders."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     page.wait_for_function(
         """() => {
@@ -168,7 +171,8 @@ def wait_until_idle(page: Page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
             const main = document.querySelector('[data-testid="stMain"]');
             const settled = app && main && app.dataset.testScriptState === 'notRunning'
                 && app.dataset.testConnectionState === 'CONNECTED'
-                && !document.querySelector('[data-testid="stAppSkeleton"], [data-stale="true"]');
+                && !document.querySelector(
+                    '[data-testid="stAppSkeleton"], [data-testid="stSkeleton"], [data-stale="true"]');
             const now = settled ? main.innerHTML.length + ':' + main.querySelectorAll('*').length : null;
             const quiet = now !== null && window.__e2eLast === now && performance.now() - window.__e2eSince > 400;
             if (now !== window.__e2eLast) { window.__e2eLast = now; window.__e2eSince = performance.now(); }
