@@ -15,6 +15,7 @@ from casedb.demo import epidemic, facilities, people, travel
 from casedb.demo.epidemic import ANTIGEN, test_block, to_moments
 from casedb.demo.scales import HISTORY_DAYS, Scale
 from casedb.demo.timeline import DAY, HOUR, Timeline
+from casedb.ingest.cases import import_origins
 from casedb.schema import TEST_TYPES
 
 ANTIBODY_SHARE = 0.04          # of all tests
@@ -217,7 +218,7 @@ def _finish_movements(movements: pd.DataFrame, certificates: pd.DataFrame, plan:
         "direction": movements["direction"], "at": at, "day": pd.to_datetime((at + 7 * HOUR).astype("datetime64[D]")),
         "region_code": movements["region_code"], "mode": movements["mode"],
         "certificate_number": movements["certificate_number"], "document_status": movements["document_status"],
-        "screening_result": movements["screening_result"],
+        "screening_result": movements["screening_result"], "screening_test_type": movements["screening_test_type"],
         "source_ref": numbered("M", ids, 10),
         "fraud": movements["fraud"],
     })
@@ -232,11 +233,11 @@ def _cases(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, test_ids
     kecamatan_name = kecamatan.set_index("code")["name"].reindex(pd.Series(kel).str.slice(0, 8)).to_numpy()
     age = pd.DatetimeIndex(confirmed).year.to_numpy() - persons["birth_year"].to_numpy()[person]
 
-    entries = movements.loc[movements["direction"] == "in", ["person", "at"]]
-    recent = entries.merge(pd.DataFrame({"person": person, "case": np.arange(len(cases)), "confirmed": confirmed}), on="person")
-    recent = recent[(recent["at"] <= recent["confirmed"]) & (recent["at"] >= recent["confirmed"] - 14 * DAY)]
-    imported = np.zeros(len(cases), dtype=bool)
-    imported[recent["case"].to_numpy()] = True
+    # The ingestion's rule (casedb.ingest.cases), over the generated rows.
+    entries = movements.loc[movements["direction"] == "in", ["person", "at", "region_code"]]
+    of_case = pd.DataFrame({"person": person, "case": np.arange(len(cases)), "confirmed_at": confirmed})
+    entries = entries.merge(of_case[["person", "case"]], on="person").rename(columns={"at": "entered_at"})
+    origins = import_origins(of_case, entries, "case")
 
     outcome = epidemic.outcomes(rng, tl, confirmed, age)
     days = {k: pd.to_datetime((v + 7 * HOUR).astype("datetime64[D]")) for k, v in outcome.items()}
@@ -248,7 +249,7 @@ def _cases(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, test_ids
         "sex": persons["sex"].to_numpy()[person], "cluster": epidemic.clusters(cases, kecamatan_name),
         "hospitalised_at": outcome["hospitalised_at"], "recovered_at": outcome["recovered_at"],
         "recovered_day": days["recovered_at"], "died_at": outcome["died_at"], "died_day": days["died_at"],
-        "is_imported": imported,
+        "is_imported": origins["is_imported"].to_numpy(), "import_region_code": origins["import_region_code"].to_numpy(),
     })
 
 

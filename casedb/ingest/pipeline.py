@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from casedb import data_version, rollups, schema, settings
 from casedb.bulk import ConvertedRows, convert_frame, write_rows
-from casedb.ingest.cases import create_cases
+from casedb.ingest.cases import create_cases, update_imports
 from casedb.ingest.errors import IngestRefused, Message, reasons_to_text
 from casedb.ingest.read import CHUNK_ROWS, Chunk, Reader, csv_line, mask_cell, open_binary, open_reader
 from casedb.ingest.sources import SOURCES, Source
@@ -33,7 +33,7 @@ from casedb.wib import now_utc
 SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities")
 # Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
 ROW_BY_ROW = ("outcomes", "facilities")
-_ROLLUPS = {"test_results": "daily_facility_tests", "movements": "daily_entry_point"}
+_ROLLUPS = {"test_results": ("daily_facility_tests",), "movements": rollups.MOVEMENT_ROLLUPS}
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
 U = TypeVar("U")
@@ -198,9 +198,14 @@ def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWrite
     if source == "test_results":
         summary.cases_created, first_case, last_case = create_cases(conn, batch_id)
         if first_case is not None:
-            rollups.refresh(conn, first_case, last_case, ("daily_area",))
+            rollups.refresh(conn, first_case, last_case, rollups.CASE_ROLLUPS)
     if source in _ROLLUPS and writer.first_day is not None:
-        rollups.refresh(conn, writer.first_day, writer.last_day, (_ROLLUPS[source],))
+        rollups.refresh(conn, writer.first_day, writer.last_day, _ROLLUPS[source])
+    if source == "movements" and writer.first_day is not None:
+        # Entries that arrive after the case was confirmed may make it imported.
+        changed = update_imports(conn, writer.first_day, writer.last_day)
+        if changed is not None:
+            rollups.refresh(conn, *changed, rollups.CASE_ROLLUPS)
     if summary.accepted or summary.rejected:
         data_version.bump(conn)
 
