@@ -65,7 +65,8 @@ def import_origins(cases: pd.DataFrame, entries: pd.DataFrame, key: str) -> pd.D
         [key, "entered_at", "region_code"], na_position="first").drop_duplicates(key, keep="last").set_index(key)
     region = cases[key].map(last["region_code"]).astype(object)
     return pd.DataFrame({"is_imported": cases[key].isin(last.index).to_numpy(),
-                         "import_region_code": region.where(region.notna(), None).to_numpy()}, index=cases.index)
+                         "import_region_code": pd.Series([None if pd.isna(r) else r for r in region],
+                                                         index=cases.index, dtype=object)}, index=cases.index)
 
 
 def update_imports(conn: Connection, first_day: date, last_day: date) -> tuple[date, date] | None:
@@ -81,12 +82,12 @@ def update_imports(conn: Connection, first_day: date, last_day: date) -> tuple[d
     entries = pd.DataFrame(conn.execute(_CASE_ENTRIES, params).mappings().all(),
                            columns=["id", "entered_at", "region_code"])
     now = import_origins(cases, entries, "id")
-    before_region = cases["import_region_code"].astype(object).where(cases["import_region_code"].notna(), None)
-    changed = (now["is_imported"] != cases["is_imported"].astype(bool)) | (now["import_region_code"] != before_region)
+    changed = ((now["is_imported"] != cases["is_imported"].astype(bool))
+               | (now["import_region_code"].fillna("") != cases["import_region_code"].fillna("")))
     if not changed.any():
         return None
     conn.execute(_SET_IMPORT, [
-        {"id": int(i), "is_imported": bool(imp), "import_region_code": region}
+        {"id": int(i), "is_imported": bool(imp), "import_region_code": None if pd.isna(region) else region}
         for i, imp, region in zip(cases.loc[changed, "id"], now.loc[changed, "is_imported"],
                                   now.loc[changed, "import_region_code"])
     ])

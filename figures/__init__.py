@@ -1,0 +1,1 @@
+"""What each screen shows, assembled from named queries; no Streamlit."""
