@@ -49,8 +49,8 @@ st.caption(t("movement.flows_note", holidays=", ".join(
 mc.table(m.daily, {
     "day": (t("movement.col.day"), day), "entries": (t("movement.entries"), count),
     "exits": (t("movement.exits"), count), "net": (t("movement.net"), count),
-    "entries_7d": (t("movement.entries_7d"), lambda x: format_number(x, 1)),
-    "exits_7d": (t("movement.exits_7d"), lambda x: format_number(x, 1)),
+    "entries_7d": (t("movement.entries_7d"), lambda x: "–" if x != x else format_number(x, 1)),
+    "exits_7d": (t("movement.exits_7d"), lambda x: "–" if x != x else format_number(x, 1)),
     "entries_week_before": (t("movement.entries_week_before"), count),
     "entries_year_before": (t("movement.entries_year_before"), count),
 }, "movement_daily")

@@ -178,15 +178,15 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, callable]], file_na
 
 
 def count(value) -> str:
-    return format_number(value)
+    return "–" if pd.isna(value) else format_number(value)
 
 
 def percent(value) -> str:
-    return format_percent(value)
+    return "–" if pd.isna(value) else format_percent(value)
 
 
 def day(value) -> str:
-    return format_date(value)
+    return "–" if pd.isna(value) else format_date(value)
 
 
 def text_or_unstated(value) -> str:
