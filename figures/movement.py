@@ -39,8 +39,6 @@ ARCS_PER_DIRECTION = 15
 DOCUMENT_PROBLEMS = tuple(s for s in DOCUMENT_STATUSES if s != "valid")
 # Tests whose positivity is shown, each apart; '' is a record that did not name its test.
 SCREENING_TYPES = ("pcr", "antigen", "antibody", "")
-# The city centre the arcs point at: Pekanbaru's city hall area (approximate, 3 decimals).
-PEKANBARU = (0.507, 101.448)
 
 # Holidays marked on the flow charts: Idul Fitri (1 and 2 Syawal), Christmas and New Year's Day.
 # Source: the joint decrees of the Ministers of Religious Affairs, Manpower and Administrative

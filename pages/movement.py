@@ -1,10 +1,12 @@
 """Movement into and out of the city: flows, hours, origins and destinations, documents carried,
 screening at the entry points and imported cases (issue 13)."""
+from functools import partial
+
 import streamlit as st
 
 from casedb.wib import today_wib
 from figures import movement as fm
-from ui import live
+from ui import live, maps
 from ui import movement_charts as mc
 from ui.i18n import format_date, format_number, format_percent, format_signed, t
 from ui.page import begin
@@ -31,6 +33,7 @@ if (end - start).days + 1 > MAX_WINDOW_DAYS:
 m = fm.movement(live.query, start, end, role, first_day=span[0])
 st.caption(t("movement.window_caption", start=format_date(start), end=format_date(end)))
 
+table = partial(mc.table, detail={"start": start.isoformat(), "end": end.isoformat()})  # audited downloads
 mode_label = {mode: t(f"movement.mode.{mode}") for mode in m.by_mode["mode"]}
 count, percent, day, unstated = mc.count, mc.percent, mc.day, mc.text_or_unstated
 
@@ -46,7 +49,7 @@ for col, key in zip(cols, ("entries", "exits", "net")):
 st.plotly_chart(mc.flows(m.daily, m.holidays), width="stretch")
 st.caption(t("movement.flows_note", holidays=", ".join(
     f"{t(f'movement.holiday.{k}')} {format_date(d)}" for d, k in fm.HOLIDAYS if start.year - 1 <= d.year <= end.year)))
-mc.table(m.daily, {
+table(m.daily, {
     "day": (t("movement.col.day"), day), "entries": (t("movement.entries"), count),
     "exits": (t("movement.exits"), count), "net": (t("movement.net"), count),
     "entries_7d": (t("movement.entries_7d"), lambda x: "–" if x != x else format_number(x, 1)),
@@ -55,7 +58,7 @@ mc.table(m.daily, {
     "entries_year_before": (t("movement.entries_year_before"), count),
 }, "movement_daily")
 st.subheader(t("movement.comparison"))
-mc.table(m.comparison.assign(label=m.comparison["period"].map(lambda p: t(f"movement.period.{p}"))), {
+table(m.comparison.assign(label=m.comparison["period"].map(lambda p: t(f"movement.period.{p}"))), {
     "label": (t("movement.col.period"), str), "start": (t("movement.col.from"), day), "end": (t("movement.col.to"), day),
     "entries": (t("movement.entries"), count), "exits": (t("movement.exits"), count), "net": (t("movement.net"), count),
 }, "movement_comparison")
@@ -64,37 +67,37 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("movement.by_entry_point"))
     st.plotly_chart(mc.stacked(m.entry_point_daily, "entry_point"), width="stretch")
-    mc.table(m.by_entry_point, {
+    table(m.by_entry_point, {
         "entry_point": (t("movement.col.entry_point"), str), "entries": (t("movement.entries"), count),
         "exits": (t("movement.exits"), count), "net": (t("movement.net"), count),
     }, "movement_entry_points")
 with right:
     st.subheader(t("movement.by_mode"))
     st.plotly_chart(mc.stacked(m.mode_daily, "mode", mode_label), width="stretch")
-    mc.table(m.by_mode.assign(label=m.by_mode["mode"].map(mode_label)), {
+    table(m.by_mode.assign(label=m.by_mode["mode"].map(mode_label)), {
         "label": (t("movement.col.mode"), str), "entries": (t("movement.entries"), count),
         "exits": (t("movement.exits"), count), "net": (t("movement.net"), count),
     }, "movement_modes")
 
 st.subheader(t("movement.hours"))
 st.plotly_chart(mc.hours(m.hours), width="stretch")
-mc.table(m.hours, {"hour": (t("movement.hour_wib"), lambda h: f"{h:02d}:00"),
+table(m.hours, {"hour": (t("movement.hour_wib"), lambda h: f"{h:02d}:00"),
                    "entries": (t("movement.entries"), count), "exits": (t("movement.exits"), count)},
          "movement_hours")
 
 # --- Origins and destinations
 st.header(t("movement.origins"))
-st.pydeck_chart(mc.arc_map(m.arcs, fm.PEKANBARU), height=460)
+st.pydeck_chart(mc.arc_map(m.arcs, maps.PEKANBARU_CENTRE), height=460)
 st.caption(t("movement.map_note", n=fm.ARCS_PER_DIRECTION))
 left, right = st.columns(2)
 with left:
     st.subheader(t("movement.provinces"))
-    mc.table(m.provinces.head(fm.TOP_REGIONS * 2), {
+    table(m.provinces.head(fm.TOP_REGIONS * 2), {
         "province": (t("movement.col.province"), unstated), "entries": (t("movement.col.from_here"), count),
         "exits": (t("movement.col.to_here"), count)}, "movement_provinces")
 with right:
     st.subheader(t("movement.regencies"))
-    mc.table(m.regencies.head(fm.TOP_REGIONS * 2), {
+    table(m.regencies.head(fm.TOP_REGIONS * 2), {
         "regency": (t("movement.col.regency"), str), "province": (t("movement.col.province"), unstated),
         "entries": (t("movement.col.from_here"), count), "exits": (t("movement.col.to_here"), count)},
         "movement_regencies")
@@ -108,7 +111,7 @@ with left:
 with right:
     st.subheader(t("movement.problems"))
     st.plotly_chart(mc.document_problems(m.documents, fm.DOCUMENT_PROBLEMS), width="stretch")
-mc.table(m.documents, {
+table(m.documents, {
     "entry_point": (t("movement.col.entry_point"), str), "entries": (t("movement.entries"), count),
     "valid": (t("movement.doc.valid"), count), "valid_share": (t("movement.valid_share"), percent),
     **{s: (t(f"movement.doc.{s}"), count) for s in fm.DOCUMENT_PROBLEMS}}, "movement_documents")
@@ -119,7 +122,7 @@ if m.screening.empty:
     st.info(t("movement.no_screening"))
 else:
     st.plotly_chart(mc.positivity_trend(m.screening_trend), width="stretch")
-    mc.table(m.screening.assign(label=m.screening["test_type"].map(
+    table(m.screening.assign(label=m.screening["test_type"].map(
         lambda x: t(f"movement.test_type.{x or 'unstated'}"))), {
         "label": (t("movement.col.test_type"), str), "screened": (t("movement.col.screened"), count),
         "positive": (t("movement.col.positive"), count), "negative": (t("movement.col.negative"), count),
@@ -135,13 +138,13 @@ cols[0].metric(t("movement.tile.new_cases"), format_number(new), border=True)
 cols[1].metric(t("movement.tile.imported"), format_number(imported), border=True)
 cols[2].metric(t("movement.tile.imported_share"), format_percent(share), border=True)
 st.plotly_chart(mc.imported(m.imported), width="stretch")
-mc.table(m.imported, {
+table(m.imported, {
     "day": (t("movement.col.day"), day), "new_cases": (t("movement.col.new_cases"), count),
     "imported_cases": (t("movement.imported_cases"), count), "share": (t("movement.col.share"), percent),
     "share_7d": (t("movement.share_7d"), percent)}, "movement_imported")
 st.caption(t("movement.imported_note"))
 if m.imported_origin is not None:
     st.subheader(t("movement.imported_origin"))
-    mc.table(m.imported_origin, {
+    table(m.imported_origin, {
         "province": (t("movement.col.province"), unstated), "regency": (t("movement.col.regency"), unstated),
         "imported_cases": (t("movement.imported_cases"), count)}, "movement_imported_origin")

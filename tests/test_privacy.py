@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 import queries
 from casedb import data_version, roles
-from casedb.safe_csv import to_csv_bytes
+from exports.csv import to_csv_bytes
 
 # --------------------------------------------------------------------------- suppression by hand
 
@@ -329,7 +329,7 @@ def test_a_query_declared_without_counts_that_returns_one_is_refused_for_press(e
 
 
 def test_a_tile_change_that_would_give_a_small_count_away_is_hidden_for_press():
-    from ui.figures import HIDDEN_CHANGE, SMALL_POSITIVES, Tile, positivity
+    from figures.common import HIDDEN_CHANGE, SMALL_POSITIVES, Tile, positivity
 
     died = Tile("died", (7, 5, "<5"), suppressed=True)
     # Two deaths that day (a cumulative count's change is the day's count); and from a hidden value.

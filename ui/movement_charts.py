@@ -6,7 +6,8 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
-from casedb.safe_csv import to_csv_bytes
+from exports.csv import to_csv_bytes
+from ui import downloads, maps
 from ui.charts import _day_ticks, _hover_days
 from ui.i18n import format_date, format_number, format_percent, language, t
 
@@ -150,7 +151,8 @@ def arc_map(arcs: pd.DataFrame, city: tuple[float, float]) -> pdk.Deck:
     data["target"] = [[c_lon, c_lat] if e else [lon, lat] for e, lat, lon, c_lat, c_lon in
                       zip(entering, data["lat"], data["lon"], data["city_lat"], data["city_lon"])]
     data["colour"] = [[31, 119, 180, 200] if e else [255, 127, 14, 200] for e in entering]
-    records = data[["source", "target", "colour", "width", "label", "direction_label", "shown", "lat", "lon"]]
+    records = data[["source", "target", "colour", "width", "label", "direction_label", "shown", "lat", "lon"]].assign(
+        city=t("movement.city"))
     layers = [
         pdk.Layer("ArcLayer", records.to_dict("records"), get_source_position="source",
                   get_target_position="target", get_source_color="colour", get_target_color="colour",
@@ -162,19 +164,21 @@ def arc_map(arcs: pd.DataFrame, city: tuple[float, float]) -> pdk.Deck:
         pdk.Layer("ScatterplotLayer", [{"lon": city[1], "lat": city[0]}], get_position=["lon", "lat"],
                   get_radius=20000, get_fill_color=[192, 57, 43, 230]),
     ]
-    return pdk.Deck(layers=layers, map_style=None,
-                    initial_view_state=pdk.ViewState(latitude=-1.0, longitude=104.0, zoom=4.3),
-                    tooltip={"text": "{direction_label}: {label}\n{shown}"})
+    # Sumatra, Java and Batam in view: where nearly every traveller comes from.
+    return maps.deck(layers, maps.tooltip("label", [(t("movement.col.direction"), "direction_label"),
+                                                    (t("movement.movements"), "shown")]),
+                     maps.default_view(latitude=-1.5, longitude=104.0, zoom=4.3))
 
 
-def table(frame: pd.DataFrame, columns: dict[str, tuple[str, callable]], file_name: str) -> None:
+def table(frame: pd.DataFrame, columns: dict[str, tuple[str, callable]], file_name: str,
+          detail: dict | None = None) -> None:
     """`frame`'s `columns` (column -> (heading, formatter)) in the reader's locale, and the same
-    table as a CSV download (unformatted numbers, translated headings)."""
+    table as an audited CSV download (ui.downloads; unformatted numbers, translated headings)."""
     shown = pd.DataFrame({heading: frame[column].map(fmt) for column, (heading, fmt) in columns.items()})
     st.dataframe(shown, hide_index=True, width="stretch")
     raw = pd.DataFrame({heading: frame[column] for column, (heading, _) in columns.items()})
-    st.download_button(t("movement.download"), data=to_csv_bytes(raw), file_name=f"{file_name}.csv", mime="text/csv",
-                       key=f"download_{file_name}", icon=":material/download:")
+    downloads.download(t("movement.download"), to_csv_bytes(raw), f"{file_name}.csv", downloads.CSV, file_name,
+                       detail, key=f"download_{file_name}")
 
 
 def count(value) -> str:
