@@ -111,7 +111,10 @@ def _int(frame: pd.DataFrame, columns) -> pd.DataFrame:
 
 def _by_direction(flows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Entries and exits side by side per `keys`."""
-    table = flows.pivot_table(index=keys, columns="direction", values="movements", aggfunc="sum", fill_value=0)
+    if flows.empty:
+        return pd.DataFrame({**{k: flows[k] for k in keys}, "entries": pd.Series(dtype="int64"),
+                             "exits": pd.Series(dtype="int64")})
+    table = flows.groupby([*keys, "direction"], sort=True)["movements"].sum().unstack("direction", fill_value=0)
     table = table.reindex(columns=["in", "out"], fill_value=0).rename(columns={"in": "entries", "out": "exits"})
     table.columns.name = None
     return _int(table.reset_index(), ["entries", "exits"])
@@ -182,22 +185,22 @@ def _regions(regions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
 def _documents(docs: pd.DataFrame, names: pd.Series, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     docs = _int(docs.copy(), ["movements"])
     docs["entry_point"] = docs["entry_point_id"].map(names)
-    table = docs.pivot_table(index="entry_point", columns="document_status", values="movements", aggfunc="sum",
-                             fill_value=0).reindex(columns=list(DOCUMENT_STATUSES), fill_value=0)
-    table = table.reindex(sorted(set(names)), fill_value=0)
+    points = sorted(set(names))
+    table = docs.groupby(["entry_point", "document_status"])["movements"].sum().unstack(fill_value=0) \
+        if not docs.empty else pd.DataFrame()
+    table = table.reindex(index=points, columns=list(DOCUMENT_STATUSES), fill_value=0)
     table.columns.name = None
     table.insert(0, "entries", table.sum(axis=1))
     table.insert(2, "valid_share", table["valid"] / table["entries"].where(table["entries"] > 0))
     table = _int(table.reset_index(), ["entries", *DOCUMENT_STATUSES])
     days = pd.date_range(start, end, freq="D")
-    trend = []
-    for label, part in [(None, docs), *((n, docs[docs["entry_point"] == n]) for n in sorted(set(names)))]:
-        per_day = part.groupby("day")["movements"].sum().reindex(days, fill_value=0)
-        valid = part[part["document_status"] == "valid"].groupby("day")["movements"].sum().reindex(days, fill_value=0)
-        trend.append(pd.DataFrame({"day": days, "entry_point": label, "entries": per_day.to_numpy(),
-                                   "valid": valid.to_numpy(),
-                                   "valid_share": (valid / per_day.where(per_day > 0)).to_numpy()}))
-    return table, pd.concat(trend, ignore_index=True)
+    docs = docs.assign(valid=docs["movements"].where(docs["document_status"] == "valid", 0))
+    by_point = docs.groupby(["entry_point", "day"])[["movements", "valid"]].sum().reindex(
+        pd.MultiIndex.from_product([points, days], names=["entry_point", "day"]), fill_value=0).reset_index()
+    city = docs.groupby("day")[["movements", "valid"]].sum().reindex(days, fill_value=0).rename_axis("day").reset_index()
+    trend = pd.concat([city.assign(entry_point=None), by_point], ignore_index=True).rename(columns={"movements": "entries"})
+    trend["valid_share"] = trend["valid"] / trend["entries"].where(trend["entries"] > 0)
+    return table, _int(trend[["day", "entry_point", "entries", "valid", "valid_share"]], ["entries", "valid"])
 
 
 def _screening(screening: pd.DataFrame, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
