@@ -18,14 +18,17 @@ HOLIDAY_COLOUR = "rgba(46, 125, 50, 0.15)"
 YEAR_HOLIDAY_COLOUR = "rgba(127, 127, 127, 0.6)"
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf")
+LABELLED_ARCS = 8
 STATUS_COLOURS = {"valid": "#2e7d32", "expired": "#f9a825", "not_found": "#c62828", "issuer_unauthorized": "#6a1b9a",
                   "mismatch": "#ad1457", "none": "#9e9e9e"}
 
 
 def _layout(figure: go.Figure, days: pd.Series | None = None, y_title: str = "", percent: bool = False,
-            height: int = 340) -> go.Figure:
-    figure.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis_title=y_title,
-                         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+            height: int = 340, legend_below: bool = False) -> go.Figure:
+    # Many series (one per entry point): the legend goes below the plot, so that it never squeezes it.
+    legend = dict(orientation="h", yanchor="top", y=-0.12, x=0, font_size=10) if legend_below else \
+        dict(orientation="h", yanchor="bottom", y=1.02, x=0)
+    figure.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis_title=y_title, legend=legend,
                          separators=",." if language() == "id" else ".,")
     if days is not None and len(days):
         figure.update_layout(xaxis=_day_ticks(pd.Series(days).reset_index(drop=True)))
@@ -80,7 +83,7 @@ def stacked(frame: pd.DataFrame, key: str, labels: dict | None = None, value: st
         figure.add_bar(x=part["day"], y=part[value], name=label, marker_color=PALETTE[i % len(PALETTE)],
                        customdata=_hover_days(part), hovertemplate=f"{label}, %{{customdata}}: %{{y:,}}<extra></extra>")
     figure.update_layout(barmode="stack")
-    return _layout(figure, days, t(f"movement.{value}_per_day"))
+    return _layout(figure, days, t(f"movement.{value}_per_day"), height=520, legend_below=True)
 
 
 def hours(frame: pd.DataFrame) -> go.Figure:
@@ -99,7 +102,8 @@ def document_shares(trend: pd.DataFrame) -> go.Figure:
         figure.add_scatter(x=part["day"], y=part["valid_share"], mode="lines", name=label,
                            line=dict(width=3 if not name else 1, color=NET_COLOUR if not name else PALETTE[i % 10]),
                            customdata=_hover_days(part), hovertemplate=f"{label}, %{{customdata}}: %{{y:.1%}}<extra></extra>")
-    return _layout(figure, trend["day"].drop_duplicates(), t("movement.valid_share"), percent=True)
+    return _layout(figure, trend["day"].drop_duplicates(), t("movement.valid_share"), percent=True, height=520,
+                   legend_below=True)
 
 
 def document_problems(documents: pd.DataFrame, statuses: tuple[str, ...]) -> go.Figure:
@@ -108,7 +112,7 @@ def document_problems(documents: pd.DataFrame, statuses: tuple[str, ...]) -> go.
         figure.add_bar(y=documents["entry_point"], x=documents[status], orientation="h", name=t(f"movement.doc.{status}"),
                        marker_color=STATUS_COLOURS[status], hovertemplate="%{y}: %{x:,}<extra></extra>")
     figure.update_layout(barmode="stack")
-    return _layout(figure, None, "", height=300)
+    return _layout(figure, None, "", height=520, legend_below=True)
 
 
 def positivity_trend(trend: pd.DataFrame) -> go.Figure:
@@ -159,7 +163,9 @@ def arc_map(arcs: pd.DataFrame, city: tuple[float, float]) -> pdk.Deck:
                   get_width="width", pickable=True),
         pdk.Layer("ScatterplotLayer", records.to_dict("records"), get_position=["lon", "lat"], get_radius=12000,
                   get_fill_color=[60, 60, 60, 160], pickable=True),
-        pdk.Layer("TextLayer", records.drop_duplicates("label").to_dict("records"), get_position=["lon", "lat"],
+        # Names of the busiest only: near the city they would overlap.
+        pdk.Layer("TextLayer", records.drop_duplicates("label").head(LABELLED_ARCS).to_dict("records"),
+                  get_position=["lon", "lat"],
                   get_text="label", get_size=12, get_color=[30, 30, 30, 220], get_pixel_offset=[0, -12]),
         pdk.Layer("ScatterplotLayer", [{"lon": city[1], "lat": city[0]}], get_position=["lon", "lat"],
                   get_radius=20000, get_fill_color=[192, 57, 43, 230]),
@@ -167,7 +173,7 @@ def arc_map(arcs: pd.DataFrame, city: tuple[float, float]) -> pdk.Deck:
     # Sumatra, Java and Batam in view: where nearly every traveller comes from.
     return maps.deck(layers, maps.tooltip("label", [(t("movement.col.direction"), "direction_label"),
                                                     (t("movement.movements"), "shown")]),
-                     maps.default_view(latitude=-1.5, longitude=104.0, zoom=4.3))
+                     maps.default_view(latitude=-1.6, longitude=103.6, zoom=5.4))
 
 
 def table(frame: pd.DataFrame, columns: dict[str, tuple[str, callable]], file_name: str,
