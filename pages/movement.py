@@ -1,9 +1,11 @@
 """Movement into and out of the city: flows, hours, origins and destinations, documents carried,
 screening at the entry points and imported cases (issue 13)."""
+from datetime import timedelta
 from functools import partial
 
 import streamlit as st
 
+from casedb import settings
 from casedb.wib import today_wib
 from figures import movement as fm
 from ui import live, maps
@@ -31,6 +33,8 @@ if (end - start).days + 1 > MAX_WINDOW_DAYS:
     st.warning(t("movement.window_too_long", days=MAX_WINDOW_DAYS), icon=":material/warning:")
     st.stop()
 m = fm.movement(live.query, start, end, role, first_day=span[0])
+incomplete_days = settings.get("INCOMPLETE_DAYS")
+first_incomplete = span[1] - timedelta(days=max(incomplete_days, 1) - 1)
 st.caption(t("movement.window_caption", start=format_date(start), end=format_date(end)))
 
 table = partial(mc.table, detail={"start": start.isoformat(), "end": end.isoformat()})  # audited downloads
@@ -46,7 +50,7 @@ for col, key in zip(cols, ("entries", "exits", "net")):
     col.metric(t(f"movement.tile.{key}"), format_number(value), border=True,
                delta=None if before is None else t("movement.vs_week_before", change=format_signed(value - before)),
                delta_color="off")
-st.plotly_chart(mc.flows(m.daily, m.holidays), width="stretch")
+st.plotly_chart(mc.flows(m.daily, m.holidays, incomplete_days, first_incomplete), width="stretch")
 st.caption(t("movement.flows_note", holidays=", ".join(
     f"{t(f'movement.holiday.{k}')} {format_date(d)}" for d, k in fm.HOLIDAYS if start.year - 1 <= d.year <= end.year)))
 table(m.daily, {
@@ -137,7 +141,7 @@ cols = st.columns(3)
 cols[0].metric(t("movement.tile.new_cases"), format_number(new), border=True)
 cols[1].metric(t("movement.tile.imported"), format_number(imported), border=True)
 cols[2].metric(t("movement.tile.imported_share"), format_percent(share), border=True)
-st.plotly_chart(mc.imported(m.imported), width="stretch")
+st.plotly_chart(mc.imported(m.imported, incomplete_days, first_incomplete), width="stretch")
 table(m.imported, {
     "day": (t("movement.col.day"), day), "new_cases": (t("movement.col.new_cases"), count),
     "imported_cases": (t("movement.imported_cases"), count), "share": (t("movement.col.share"), percent),

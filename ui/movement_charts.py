@@ -1,6 +1,8 @@
 """Charts, tables and the arc map of the movement page, labelled in the reader's language."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
@@ -14,6 +16,7 @@ from ui.i18n import format_date, format_number, format_percent, language, t
 ENTRY_COLOUR = "#1f77b4"
 EXIT_COLOUR = "#ff7f0e"
 NET_COLOUR = "#1f2d3d"
+INCOMPLETE_COLOUR = "rgba(127, 127, 127, 0.18)"
 HOLIDAY_COLOUR = "rgba(46, 125, 50, 0.15)"
 YEAR_HOLIDAY_COLOUR = "rgba(127, 127, 127, 0.6)"
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -53,7 +56,17 @@ def mark_holidays(figure: go.Figure, holidays: pd.DataFrame) -> None:
                              annotation_font_size=10)
 
 
-def flows(daily: pd.DataFrame, holidays: pd.DataFrame) -> go.Figure:
+def mark_incomplete(figure: go.Figure, days: pd.Series, incomplete_days: int, first_incomplete) -> None:
+    """The last days whose records are still arriving, shaded (DESIGN: every time chart)."""
+    late = days[days >= pd.Timestamp(first_incomplete)] if first_incomplete is not None else days[:0]
+    if incomplete_days and len(late):
+        half = pd.Timedelta(hours=12)
+        figure.add_vrect(x0=late.min() - half, x1=late.max() + half, fillcolor=INCOMPLETE_COLOUR, line_width=0,
+                         layer="below", annotation_text=t("chart.incomplete", days=incomplete_days),
+                         annotation_position="top right", annotation_font_size=10)
+
+
+def flows(daily: pd.DataFrame, holidays: pd.DataFrame, incomplete_days: int = 0, first_incomplete=None) -> go.Figure:
     days = _hover_days(daily)
     figure = go.Figure()
     for column, colour in (("entries", ENTRY_COLOUR), ("exits", EXIT_COLOUR)):
@@ -71,6 +84,7 @@ def flows(daily: pd.DataFrame, holidays: pd.DataFrame) -> go.Figure:
                        name=t("movement.net"), customdata=days, hovertemplate="%{customdata}: %{y:+,}<extra></extra>")
     figure.update_layout(barmode="group", bargap=0.15)
     mark_holidays(figure, holidays)
+    mark_incomplete(figure, daily["day"], incomplete_days, first_incomplete)
     return _layout(figure, daily["day"], t("movement.per_day"), height=420)
 
 
@@ -125,7 +139,7 @@ def positivity_trend(trend: pd.DataFrame) -> go.Figure:
     return _layout(figure, trend["day"].drop_duplicates(), t("movement.positivity_7d"), percent=True)
 
 
-def imported(frame: pd.DataFrame) -> go.Figure:
+def imported(frame: pd.DataFrame, incomplete_days: int = 0, first_incomplete=None) -> go.Figure:
     figure = go.Figure()
     days = _hover_days(frame)
     figure.add_bar(x=frame["day"], y=frame["new_cases"] - frame["imported_cases"], name=t("movement.local_cases"),
@@ -135,6 +149,7 @@ def imported(frame: pd.DataFrame) -> go.Figure:
     figure.add_scatter(x=frame["day"], y=frame["share_7d"], yaxis="y2", mode="lines", name=t("movement.share_7d"),
                        line=dict(color=NET_COLOUR, width=2), customdata=days,
                        hovertemplate="%{customdata}: %{y:.1%}<extra></extra>")
+    mark_incomplete(figure, frame["day"], incomplete_days, first_incomplete)
     figure.update_layout(barmode="stack", yaxis2=dict(overlaying="y", side="right", tickformat=".0%", rangemode="tozero",
                                                       showgrid=False))
     return _layout(figure, frame["day"], t("movement.cases_per_day"))
@@ -173,7 +188,17 @@ def arc_map(arcs: pd.DataFrame, city: tuple[float, float]) -> pdk.Deck:
     # Sumatra, Java and Batam in view: where nearly every traveller comes from.
     return maps.deck(layers, maps.tooltip("label", [(t("movement.col.direction"), "direction_label"),
                                                     (t("movement.movements"), "shown")]),
-                     maps.default_view(latitude=-1.6, longitude=103.6, zoom=5.4))
+                     _fitted_view(data, city))
+
+
+def _fitted_view(arcs: pd.DataFrame, city: tuple[float, float]) -> pdk.ViewState:
+    """A view holding every arc and the city: centred on them, zoomed so that the larger of their
+    spans (degrees) takes about 380 pixels (256 * 2^zoom / 360 pixels per degree at the equator)."""
+    lats = [*arcs["lat"].dropna(), city[0]]
+    lons = [*arcs["lon"].dropna(), city[1]]
+    span = max(max(lats) - min(lats), max(lons) - min(lons), 0.5)
+    zoom = min(8.0, max(3.5, math.log2(380 * 360 / (256 * span))))
+    return maps.default_view(latitude=(max(lats) + min(lats)) / 2, longitude=(max(lons) + min(lons)) / 2, zoom=zoom)
 
 
 def table(frame: pd.DataFrame, columns: dict[str, tuple[str, callable]], file_name: str,
