@@ -176,14 +176,14 @@ def arc_map(arcs: pd.DataFrame, city: tuple[float, float]) -> pdk.Deck:
         pdk.Layer("ArcLayer", records.to_dict("records"), get_source_position="source",
                   get_target_position="target", get_source_color="colour", get_target_color="colour",
                   get_width="width", pickable=True),
-        pdk.Layer("ScatterplotLayer", records.to_dict("records"), get_position=["lon", "lat"], get_radius=12000,
+        pdk.Layer("ScatterplotLayer", records.to_dict("records"), get_position=["lon", "lat"], get_radius=3000, radius_min_pixels=3, radius_max_pixels=6,
                   get_fill_color=[60, 60, 60, 160], pickable=True),
         # Names of the busiest only: near the city they would overlap.
         pdk.Layer("TextLayer", records.drop_duplicates("label").head(LABELLED_ARCS).to_dict("records"),
                   get_position=["lon", "lat"],
                   get_text="label", get_size=12, get_color=[30, 30, 30, 220], get_pixel_offset=[0, -12]),
         pdk.Layer("ScatterplotLayer", [{"lon": city[1], "lat": city[0]}], get_position=["lon", "lat"],
-                  get_radius=20000, get_fill_color=[192, 57, 43, 230]),
+                  get_radius=5000, radius_min_pixels=6, radius_max_pixels=10, get_fill_color=[192, 57, 43, 230]),
     ]
     # Sumatra, Java and Batam in view: where nearly every traveller comes from.
     return maps.deck(layers, maps.tooltip("label", [(t("movement.col.direction"), "direction_label"),
@@ -193,11 +193,11 @@ def arc_map(arcs: pd.DataFrame, city: tuple[float, float]) -> pdk.Deck:
 
 def _fitted_view(arcs: pd.DataFrame, city: tuple[float, float]) -> pdk.ViewState:
     """A view holding every arc and the city: centred on them, zoomed so that the larger of their
-    spans (degrees) takes about 380 pixels (256 * 2^zoom / 360 pixels per degree at the equator)."""
+    spans (degrees) takes about 380 pixels (deck.gl: 512 * 2^zoom / 360 pixels per degree at the equator)."""
     lats = [*arcs["lat"].dropna(), city[0]]
     lons = [*arcs["lon"].dropna(), city[1]]
     span = max(max(lats) - min(lats), max(lons) - min(lons), 0.5)
-    zoom = min(8.0, max(3.5, math.log2(380 * 360 / (256 * span))))
+    zoom = min(8.0, max(3.0, math.log2(380 * 360 / (512 * span))))
     return maps.default_view(latitude=(max(lats) + min(lats)) / 2, longitude=(max(lons) + min(lons)) / 2, zoom=zoom)
 
 
