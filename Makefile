@@ -31,8 +31,11 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m casedb.demo --scale demo
 
-## Benchmarks (not tests): print figures recorded in BENCHMARKS.md.
+## Benchmarks (not tests): print figures recorded in BENCHMARKS.md. The page query sets run on the
+## city scale in PostgreSQL at BENCH_DATABASE_URL (built there first when missing, several minutes).
+BENCH_DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/pekanbaru_city
 bench: $(STAMP)
+	$(PY) -m bench.pages --database-url $(BENCH_DATABASE_URL) --build-if-missing
 	$(PY) -m bench
 
 clean:

@@ -285,7 +285,9 @@ cases = Table(
     Index(None, "confirmed_day", "kelurahan_code"),
     Index(None, "recovered_day"),
     Index(None, "died_day"),
-    Index(None, "person_key"),
+    # One case per person (a positive result of a person with a case confirms nothing new): unique,
+    # so that two loads at once cannot make two (casedb.ingest.pipeline._after_rows).
+    Index(None, "person_key", unique=True),
     Index(None, "cluster"),
 )
 
@@ -473,6 +475,17 @@ data_version = Table(
     CheckConstraint("id = 1", name="single_row"),
 )
 
+# Which NIK pepper the database was loaded with: a keyed hash of a fixed label with the pepper
+# (casedb.pseudonym.fingerprint), written by the first load and compared by every later one.
+pepper_fingerprint = Table(
+    "pepper_fingerprint",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
 users = Table(
     "users",
     metadata,
@@ -488,7 +501,15 @@ users = Table(
     Column("locked_until", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("last_login_at", DateTime, nullable=True),
+    # The single sign-on identity (ID token `iss`, `sub`) the account was linked to when first
+    # matched by its verified e-mail; afterwards it is matched by these (ui.auth.user_for_claims).
+    Column("sso_issuer", String(200), nullable=True),
+    Column("sso_subject", String(200), nullable=True),
+    # Sessions started before this moment (naive UTC) are ended at their next run: set by a password
+    # reset, a disable and a role change (casedb.users), checked by ui.auth on every run.
+    Column("sessions_valid_after", DateTime, nullable=True),
     _one_of("role", ROLES),
+    Index(None, "sso_issuer", "sso_subject", unique=True),
 )
 
 audit_log = Table(

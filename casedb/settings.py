@@ -119,8 +119,19 @@ SETTINGS: dict[str, Setting] = {
                 "Milliseconds one named query may run before it is cut (PostgreSQL statement_timeout; "
                 "SQLite interrupts it).", "a whole number of milliseconds above 0"),
         Setting("NIK_PEPPER", "", _text,
-                "Secret key for pseudonymising NIK at ingestion. Required outside the demo database.",
+                "Secret key for pseudonymising NIK at ingestion. Required outside the demo database, where it "
+                "must have at least 32 characters of at least two kinds (e.g. `openssl rand -hex 32`) and "
+                "must not be the demo city's; the first load records its fingerprint, and a load with "
+                "another pepper is refused.",
                 "a long random string"),
+        Setting("CERTIFICATE_KEY", "", _text,
+                "Secret key of health certificates' check codes (HMAC-SHA256 of the number). Required "
+                "outside the demo database; changing it invalidates every printed check code.",
+                "a long random string"),
+        Setting("VERIFY_MAX_PER_MINUTE", 20, _positive_int,
+                "Most certificate verifications one account may make in a minute (counted in the audit "
+                "log, so the limit holds across sessions and dashboard replicas).",
+                "a whole number above 0"),
         Setting("READ_DATABASE_URL", "", _text,
                 "SQLAlchemy URL the pages read through, e.g. as the read-only role dashboard_reader "
                 "(casedb/roles.py). Empty: read through DATABASE_URL.",
@@ -133,6 +144,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("SESSION_IDLE_MINUTES", 30, _positive_int,
                 "Minutes without any interaction after which a signed-in session must sign in again.",
                 "a whole number of minutes above 0"),
+        Setting("SESSION_MAX_HOURS", 12, _positive_int,
+                "Hours after signing in at which a session must sign in again, however active it was.",
+                "a whole number of hours above 0"),
         Setting("SSO_ROLES", (), _sso_roles,
                 "Who gets which role after single sign-on: comma-separated rules `@domain=role` (e-mail "
                 "domain) or `group:name=role` (a value of the groups claim); group rules win over domain "

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import DateTime, and_, bindparam, case, func, insert, null, or_, select, update
 from sqlalchemy.engine import Engine
 
 from casedb import audit, settings
@@ -66,6 +66,8 @@ class User:
     email: str | None = None
     is_demo: bool = False
     via_sso: bool = False
+    sso_issuer: str | None = None
+    sso_subject: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ def _active_admins(engine: Engine, conn) -> int:
 
 
 def disable(engine: Engine, username: str, by: User | None = None) -> None:
-    _set(engine, username, "disable", by, is_active=False)
+    """Also ends the account's open sessions (users.sessions_valid_after), as a reset and a role change do."""
+    _set(engine, username, "disable", by, is_active=False, sessions_valid_after=now_utc())
 
 
 def enable(engine: Engine, username: str, by: User | None = None) -> None:
@@ -182,7 +185,7 @@ def enable(engine: Engine, username: str, by: User | None = None) -> None:
 def change_role(engine: Engine, username: str, role: str, by: User | None = None) -> None:
     if role not in ROLES:
         raise UserError("users.bad_role", role)
-    _set(engine, username, "role", by, {"role": role}, role=role)
+    _set(engine, username, "role", by, {"role": role}, role=role, sessions_valid_after=now_utc())
 
 
 def unlock(engine: Engine, username: str, by: User | None = None) -> None:
@@ -193,7 +196,7 @@ def unlock(engine: Engine, username: str, by: User | None = None) -> None:
 def reset_password(engine: Engine, username: str, password: str, by: User | None = None) -> None:
     """A new password; also clears failed attempts and any lockout."""
     _set(engine, username, "reset", by, password_hash=_hasher.hash(_check_password(password)),
-         failed_attempts=0, locked_until=None)
+         failed_attempts=0, locked_until=None, sessions_valid_after=now_utc())
 
 
 def list_users(engine: Engine) -> list[dict]:
@@ -207,17 +210,26 @@ def authenticate(engine: Engine, username: str, password: str) -> User | Refusal
     """Check a password. Every outcome is written to the audit log (never the password).
 
     After LOGIN_MAX_ATTEMPTS failures in a row the account refuses every password, even the right
-    one, for LOGIN_LOCKOUT_MINUTES; a success resets the count."""
+    one, for LOGIN_LOCKOUT_MINUTES; a success resets the count. Failures are counted by the
+    database itself (`failed_attempts + 1`, the lockout decided from the value the update returns),
+    so that parallel attempts each count. The password is checked outside any transaction, and
+    every refusal before it costs one argon2 verification, so that an unknown name, a locked
+    account and a wrong password take the same time."""
     name = normalise_username(username)
     now = now_utc()
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == name)).first()
-        refusal = _refusal(engine, row, password, now)
+    refusal = _refusal(engine, row, password, now)
+    with engine.begin() as conn:
         if refusal is None:
-            conn.execute(update(users).where(users.c.id == row.id)
-                         .values(failed_attempts=0, locked_until=None, last_login_at=now))
-            audit.record(conn, name, row.role, "login", "success", {"method": "password"})
-            return User(row.username, row.display_name, row.role, row.email, row.is_demo)
+            # Not if a parallel attempt locked the account since it was read.
+            done = conn.execute(update(users).where(users.c.id == row.id, _not_locked(now))
+                                .values(failed_attempts=0, locked_until=None, last_login_at=now)
+                                .returning(users.c.id)).first()
+            if done is not None:
+                audit.record(conn, name, row.role, "login", "success", {"method": "password"})
+                return User(row.username, row.display_name, row.role, row.email, row.is_demo)
+            refusal = Refusal("locked")
         if refusal.reason == "bad_credentials" and row is not None:
             refusal = _count_failure(conn, row, now)
         audit.record(conn, name if row is not None else unknown_account(name), row.role if row else None,
@@ -225,13 +237,18 @@ def authenticate(engine: Engine, username: str, password: str) -> User | Refusal
     return refusal
 
 
+def _not_locked(now: datetime):
+    return or_(users.c.locked_until.is_(None), users.c.locked_until <= now)
+
+
 def _refusal(engine: Engine, row, password: str, now: datetime) -> Refusal | None:
     if row is None or row.password_hash is None:
         _verify(_DUMMY_HASH, password)
         return Refusal("bad_credentials")
+    matches = _verify(row.password_hash, password)  # also when locked: a locked account answers as slowly
     if row.locked_until is not None and row.locked_until > now:
         return Refusal("locked", row.locked_until)
-    if not _verify(row.password_hash, password):
+    if not matches:
         return Refusal("bad_credentials")
     if row.is_demo and not _is_demo_database(engine):
         return Refusal("demo_account")
@@ -248,15 +265,22 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def _count_failure(conn, row, now: datetime) -> Refusal:
-    # A lockout that has run out starts the count afresh.
-    previous = 0 if (row.locked_until is not None and row.locked_until <= now) else row.failed_attempts
-    attempts = previous + 1
-    values = {"failed_attempts": attempts, "locked_until": None}
-    if attempts >= settings.get("LOGIN_MAX_ATTEMPTS"):
-        values["locked_until"] = now + timedelta(minutes=settings.get("LOGIN_LOCKOUT_MINUTES"))
-    conn.execute(update(users).where(users.c.id == row.id).values(**values))
-    if values["locked_until"] is not None:
-        return Refusal("locked", values["locked_until"])
+    """One more failure, counted in one UPDATE (the row is locked by it until the transaction
+    ends, on PostgreSQL as on SQLite): a lockout that has run out starts the count afresh; the
+    count reaching LOGIN_MAX_ATTEMPTS locks the account, a lockout already running is kept."""
+    expired = and_(users.c.locked_until.is_not(None), users.c.locked_until <= now)
+    attempts = case((expired, 1), else_=users.c.failed_attempts + 1)
+    until = bindparam("until", now + timedelta(minutes=settings.get("LOGIN_LOCKOUT_MINUTES")), type_=DateTime)
+    locked_until = case(
+        (and_(users.c.locked_until.is_not(None), users.c.locked_until > now), users.c.locked_until),
+        (attempts >= settings.get("LOGIN_MAX_ATTEMPTS"), until),
+        else_=null(),
+    )
+    counted = conn.execute(update(users).where(users.c.id == row.id)
+                           .values(failed_attempts=attempts, locked_until=locked_until)
+                           .returning(users.c.failed_attempts, users.c.locked_until)).one()
+    if counted.locked_until is not None:
+        return Refusal("locked", counted.locked_until)
     return Refusal("bad_credentials")
 
 

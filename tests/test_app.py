@@ -124,7 +124,7 @@ def test_upload_shows_the_expected_columns_before_a_file_is_chosen(city_url, dat
     from casedb.ingest.sources import SOURCES
 
     database_url(city_url)
-    monkeypatch.setenv("NIK_PEPPER", "app-test-pepper")
+    monkeypatch.setenv("NIK_PEPPER", "app-test-pepper-Strong-Enough-0123456789")
     at = app("pages/upload.py", lang, "health")
     assert_clean(at)
     shown = at.main.dataframe[0].value

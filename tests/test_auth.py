@@ -217,7 +217,7 @@ def test_sso_token_from_the_local_provider_validates_and_maps_to_a_role(provider
     ({"email": None, "groups": ["humas; DROP TABLE users"]}, None),
 ])
 def test_role_mapping_rules(provider, empty_db, identity, role):
-    provider.identity = {"sub": "u-9", **identity}
+    provider.identity = {"sub": "u-9", "email_verified": True, **identity}
     claims = auth.validate_id_token(provider.id_token(), provider.metadata_url, CLIENT_ID)
     user = auth.user_for_claims(empty_db, claims, RULES)
     assert (user.role if user else None) == role

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from streamlit.testing.v1 import AppTest
 
 import queries
-from casedb.schema import authorization_test_types, authorizations, certificates, facilities, test_results
+from casedb.schema import authorization_test_types, authorizations, certificates, facilities, persons, test_results
 from tests.conftest import DEMO_END
 from tests.sessions import sign_in
 from tests.test_access import SQL_ATTACKS, _table_counts
@@ -21,9 +21,10 @@ from ui import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "certificate_check.py")
-CERTIFICATE_STATUSES = ("valid", "expired", "revoked", "issuer_unauthorized", "no_test_result")
+CERTIFICATE_STATUSES = ("valid", "expired", "revoked", "issuer_unauthorized", "no_test_result", "result_mismatch")
 PER_STATUS = 12
-DETAILS = ("facility_name", "test_type", "certified_result", "issued_at", "expires_at")
+DETAILS = ("facility_name", "test_type", "certified_result", "issued_at", "expires_at", "tested_at", "holder_sex",
+           "holder_birth_year")
 UNKNOWN_NUMBER = "SKB-000-000000-0000000"
 
 
@@ -35,12 +36,16 @@ def _frame(conn, table) -> pd.DataFrame:
 def expected(small_city) -> pd.DataFrame:
     """Every certificate with its status at DEMO_END, worked out from the raw rows: the first of
     revoked, issuer not authorised (no authorisation of the facility covering the test type on the
-    issue day and unrevoked at issue), no test result of the holder, expired; else valid."""
+    issue day and unrevoked at issue), no test result, a test of another person or with another
+    result than certified (result mismatch), expired; else valid."""
     with small_city.connect() as conn:
         certs = _frame(conn, certificates)
         covers = _frame(conn, authorization_test_types).merge(
             _frame(conn, authorizations), left_on="authorization_id", right_on="id")
-        owner_of_test = dict(conn.execute(select(test_results.c.id, test_results.c.person_key)).all())
+        tests = {row.id: row for row in conn.execute(select(test_results.c.id, test_results.c.person_key,
+                                                             test_results.c.result, test_results.c.result_at))}
+        holders = {row.person_key: row for row in conn.execute(select(persons.c.person_key, persons.c.sex,
+                                                                      persons.c.birth_year))}
         facility_name = dict(conn.execute(select(facilities.c.id, facilities.c.name)).all())
     pairs = certs[["id", "facility_id", "test_type", "issued_at", "issued_day"]].merge(
         covers[["facility_id", "test_type", "valid_from", "valid_until", "revoked_at"]], on=["facility_id", "test_type"])
@@ -55,14 +60,21 @@ def expected(small_city) -> pd.DataFrame:
             return "revoked"
         if row.id not in authorised:
             return "issuer_unauthorized"
-        if pd.isna(row.test_result_id) or owner_of_test.get(int(row.test_result_id)) != row.person_key:
+        if pd.isna(row.test_result_id) or int(row.test_result_id) not in tests:
             return "no_test_result"
+        test = tests[int(row.test_result_id)]
+        if test.person_key != row.person_key or test.result != row.certified_result:
+            return "result_mismatch"
         if row.valid_until < DEMO_END:
             return "expired"
         return "valid"
 
+    test_of = certs["test_result_id"].map(lambda i: tests.get(int(i)) if pd.notna(i) else None)
     return certs.assign(status=[status(row) for row in certs.itertuples()],
-                        facility_name=certs["facility_id"].map(facility_name))
+                        facility_name=certs["facility_id"].map(facility_name),
+                        tested_at=[test.result_at if test is not None else None for test in test_of],
+                        holder_sex=certs["person_key"].map(lambda k: holders[k].sex),
+                        holder_birth_year=certs["person_key"].map(lambda k: holders[k].birth_year))
 
 
 def _picked(expected: pd.DataFrame) -> pd.DataFrame:
@@ -91,6 +103,9 @@ def test_every_status_against_the_recomputation(small_city, expected):
             (row.facility_name, row.test_type, row.certified_result)
         assert pd.Timestamp(shown["issued_at"]) == pd.Timestamp(row.issued_at)
         assert pd.Timestamp(shown["expires_at"]) == pd.Timestamp(row.valid_until)
+        assert pd.isna(shown["tested_at"]) == pd.isna(row.tested_at)
+        assert pd.isna(row.tested_at) or pd.Timestamp(shown["tested_at"]) == pd.Timestamp(row.tested_at)
+        assert (shown["holder_sex"], shown["holder_birth_year"]) == (row.holder_sex, row.holder_birth_year)
 
 
 def test_a_wrong_check_code_or_an_unknown_number_tells_nothing_more(small_city, expected):
@@ -199,7 +214,7 @@ def test_the_page_shows_each_status_and_audits_it(small_city, expected, officer)
         audited = rows[-1]
         assert (audited.username, audited.role) == ("t-checkpoint", "checkpoint")
         assert audited.outcome == ("success" if status == "valid" else "failure")
-        assert json.loads(audited.detail) == {"number": number, "status": status}
+        assert json.loads(audited.detail) == {"number": number, "status": status, "via": "typed"}
         assert check_code not in audited.detail and check_code.lower() not in audited.detail
 
 

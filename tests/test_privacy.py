@@ -65,17 +65,6 @@ def test_whole_number_columns_default_skips_text_and_fractions():
 
 # ------------------------------------------------------------------------- suppression by the runner
 
-@pytest.fixture
-def query_dir(tmp_path, monkeypatch):
-    """A temporary query folder; the test writes the .sql files it needs."""
-    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
-    queries.load.cache_clear()
-    queries.clear_cache()
-    yield tmp_path
-    queries.load.cache_clear()
-    queries.clear_cache()
-
-
 def _regions(engine, rows):
     with engine.begin() as conn:
         for code, population in rows:

@@ -11,21 +11,16 @@ from casedb import data_version
 
 
 @pytest.fixture
-def probe_query(tmp_path, monkeypatch):
+def probe_query(query_dir):
     """A throwaway named query in a temporary query folder."""
-    (tmp_path / "probe_regions.sql").write_text(
+    (query_dir / "probe_regions.sql").write_text(
         "-- returns: external regions whose name equals :name, with a day column\n"
         "-- params: name (text), day (date)\n"
         "-- roles: health\n"
         "SELECT code, name, :day AS day FROM external_regions WHERE name = :name ORDER BY code\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
-    queries.load.cache_clear()
-    queries.clear_cache()
-    yield "probe_regions"
-    queries.load.cache_clear()
-    queries.clear_cache()
+    return "probe_regions"
 
 
 def _add_region(engine, code, name):
@@ -77,6 +72,28 @@ def test_results_are_cached_until_the_data_version_changes(empty_db, probe_query
     assert list(second["code"]) == ["13", "14"]
 
 
+def test_a_run_at_a_known_version_reads_no_version_and_caches_under_it(empty_db, probe_query):
+    """A page reads the data version once per run (ui.live.check) and passes it: cached queries
+    then cost no round trip, and every figure of the run is cached under that version."""
+    _add_region(empty_db, "14", "Riau")
+    version, _ = queries.data_version(empty_db)
+    first = queries.run(probe_query, "health", engine=empty_db, at_version=version, name="Riau", day=date(2026, 1, 1))
+    with empty_db.begin() as conn:
+        conn.execute(text("INSERT INTO external_regions (code, name, level, province_code, centroid_lat, "
+                          "centroid_lon) VALUES ('13', 'Riau', 'province', '13', 0, 0)"))
+        data_version.bump(conn)
+    # Still at the version this run read: the runner does not look again, the cached frame is served.
+    again = queries.run(probe_query, "health", engine=empty_db, at_version=version, name="Riau", day=date(2026, 1, 1))
+    assert list(first["code"]) == list(again["code"]) == ["14"]
+    # The next run reads the new version: a new query.
+    newer, _ = queries.data_version(empty_db)
+    assert newer == version + 1
+    for at_version in (newer, None):
+        frame = queries.run(probe_query, "health", engine=empty_db, at_version=at_version, name="Riau",
+                            day=date(2026, 1, 1))
+        assert list(frame["code"]) == ["13", "14"]
+
+
 def test_day_columns_come_back_as_datetimes_on_both_engines(empty_db, probe_query):
     _add_region(empty_db, "14", "Riau")
     frame = queries.run(probe_query, "health", engine=empty_db, name="Riau", day=date(2026, 8, 5))
@@ -109,24 +126,13 @@ def _query_file(folder, name: str, sql: str, params: str = "") -> str:
     return name
 
 
-@pytest.fixture
-def query_folder(tmp_path, monkeypatch):
-    """A temporary query folder for throwaway queries (production queries stay as they are)."""
-    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
-    queries.load.cache_clear()
-    queries.clear_cache()
-    yield tmp_path
-    queries.load.cache_clear()
-    queries.clear_cache()
-
-
 # Counts to :upto one row at a time: minutes for a billion on either engine, unless cut.
 COUNT_TO = ("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < :upto) "
             "SELECT COUNT(*) AS n FROM c")
 
 
-def test_a_slow_query_is_cut_after_the_time_limit(empty_db, query_folder, monkeypatch):
-    name = _query_file(query_folder, "probe_slow", COUNT_TO, "upto (integer)")
+def test_a_slow_query_is_cut_after_the_time_limit(empty_db, query_dir, monkeypatch):
+    name = _query_file(query_dir, "probe_slow", COUNT_TO, "upto (integer)")
     monkeypatch.setenv("QUERY_TIME_LIMIT_MS", "300")
     started = time.monotonic()
     with pytest.raises(queries.QueryTimeout) as cut:
@@ -140,8 +146,8 @@ def test_a_slow_query_is_cut_after_the_time_limit(empty_db, query_folder, monkey
         assert conn.execute(text(COUNT_TO), {"upto": 300_000}).scalar_one() == 300_000
 
 
-def test_the_time_limit_leaves_the_connection_unlimited_afterwards(empty_db, query_folder, monkeypatch):
-    name = _query_file(query_folder, "probe_fast", "SELECT 1 AS n")
+def test_the_time_limit_leaves_the_connection_unlimited_afterwards(empty_db, query_dir, monkeypatch):
+    name = _query_file(query_dir, "probe_fast", "SELECT 1 AS n")
     monkeypatch.setenv("QUERY_TIME_LIMIT_MS", "50")
     assert queries.run(name, "health", engine=empty_db)["n"].tolist() == [1]
     # A statement outside the runner on a pooled connection is not cut by the runner's 50 ms.

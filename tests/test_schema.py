@@ -77,7 +77,7 @@ def test_revisions_dropping_foreign_keys_keep_every_row(backend, tmp_path, revis
         _downgrade(engine, previous)
 
         def row_counts() -> dict[str, int]:
-            present = set(inspect(engine).get_table_names())  # tables of later revisions are absent
+            present = set(inspect(engine).get_table_names())  # tables of later revisions are not there yet
             with engine.connect() as conn:
                 return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
                         for t in metadata.sorted_tables if t.name in present}

@@ -8,7 +8,8 @@ Single sign-on is offered when `.streamlit/secrets.toml` has an `[auth]` section
 `st.login` (`redirect_uri`, `cookie_secret`, `client_id`, `client_secret`, `server_metadata_url`,
 and `expose_tokens = ["id"]`). The ID token is validated again here (signature against the
 provider's JWKS, issuer, audience, expiry) and its claims give the role: an account in `users` with
-that e-mail wins (disabled there = refused), else SSO_ROLES rules (groups claim, then e-mail domain).
+that identity (issuer, subject), or else with that verified e-mail (then linked to the identity),
+wins (disabled there = refused), else SSO_ROLES rules (groups claim, then verified e-mail domain).
 """
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ import threading
 import time
 import urllib.request
 from collections import deque
-from dataclasses import asdict
+from datetime import datetime, timezone
+from dataclasses import asdict, replace
 from functools import lru_cache
 from typing import Any, Iterable
 
 import streamlit as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from casedb import audit, settings, users
 from casedb.engine import UNAVAILABLE_ERRORS, get_engine
@@ -35,6 +37,8 @@ USER_KEY = "auth_user"
 LAST_SEEN_KEY = "auth_last_seen"
 NOTICE_KEY = "auth_notice"
 SSO_REFUSED_KEY = "auth_sso_refused"
+SESSION_STARTED_KEY = "auth_started"
+AUTOMATIC_RERUN_KEY = "auth_automatic_rerun"
 ROLE_KEY = "role"  # kept beside the user for code that only needs the role (ui.live, ui.page)
 HTTP_TIMEOUT_SECONDS = 5
 TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
@@ -49,54 +53,106 @@ class TokenRefused(ValueError):
 # ------------------------------------------------------------------------------- session state
 
 def current_user() -> users.User | None:
-    """The signed-in user, or None. Ends the session (with a notice) when it was idle too long."""
+    """The signed-in user, or None. Ends the session (with a notice) when it was idle too long,
+    has lived SESSION_MAX_HOURS, or its account was disabled, reset or given another role since.
+
+    Only the reader's own actions renew the idle timer: a rerun that the data-version refresh
+    started (`mark_automatic_rerun`) checks the session without renewing it."""
+    automatic = bool(st.session_state.pop(AUTOMATIC_RERUN_KEY, False))
     stored = st.session_state.get(USER_KEY)
     if stored is None:
         stored = _sso_session()
         if stored is None:
             return None
     now = time.time()
-    idle_limit = settings.get("SESSION_IDLE_MINUTES") * 60
-    if now - st.session_state.get(LAST_SEEN_KEY, 0.0) > idle_limit:
+    if now - st.session_state.get(LAST_SEEN_KEY, 0.0) > settings.get("SESSION_IDLE_MINUTES") * 60:
         _end_session("auth.expired")
         return None
-    user = users.User(**stored)
-    if not user.via_sso:
-        user = _still_active(user)
-        if user is None:
-            _end_session("auth.account_changed")
-            return None
-    st.session_state[LAST_SEEN_KEY] = now
+    started = st.session_state.setdefault(SESSION_STARTED_KEY, now)
+    if now - started > settings.get("SESSION_MAX_HOURS") * 3600:
+        _end_session("auth.session_lifetime")
+        return None
+    user = _still_active(users.User(**stored), started)
+    if user is None:
+        _end_session("auth.account_changed")
+        return None
+    if not automatic:
+        st.session_state[LAST_SEEN_KEY] = now
     st.session_state[ROLE_KEY] = user.role
     return user
 
 
-def _still_active(user: users.User) -> users.User | None:
-    """The account as it is now: disabling it or changing its role takes effect at the next click.
-    While the database is away the session stands (pages show their last good figures meanwhile)."""
+def mark_automatic_rerun() -> None:
+    """Say that the coming rerun is not the reader's action (ui.live's refresh), so that it does
+    not renew the idle timer."""
+    st.session_state[AUTOMATIC_RERUN_KEY] = True
+
+
+def idle_expired() -> bool:
+    """A signed-in session idle for longer than SESSION_IDLE_MINUTES (ended at its next run)."""
+    if st.session_state.get(USER_KEY) is None:
+        return False
+    idle = time.time() - st.session_state.get(LAST_SEEN_KEY, 0.0)
+    return idle > settings.get("SESSION_IDLE_MINUTES") * 60
+
+
+_ACCOUNT_COLUMNS = (users_table.c.username, users_table.c.role, users_table.c.is_active, users_table.c.is_demo,
+                    users_table.c.sso_issuer, users_table.c.sso_subject, users_table.c.sessions_valid_after)
+
+
+def _still_active(user: users.User, started: float) -> users.User | None:
+    """The account as it is now: disabling it, resetting its password or changing its role ends
+    sessions started before (users.sessions_valid_after), at the next run. A single sign-on session
+    is checked against the account linked to its identity (or holding its verified e-mail); one
+    given its role by SSO_ROLES alone has no account to check. While the database is away the
+    session stands (pages show their last good figures meanwhile)."""
     try:
         with get_engine().connect() as conn:
-            row = conn.execute(select(users_table.c.role, users_table.c.is_active)
-                               .where(users_table.c.username == user.username)).first()
+            row = None
+            if user.via_sso:
+                if user.sso_issuer and user.sso_subject:
+                    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(
+                        users_table.c.sso_issuer == user.sso_issuer,
+                        users_table.c.sso_subject == user.sso_subject)).first()
+                if row is None and user.email:
+                    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(
+                        func.lower(users_table.c.email) == user.email.lower())).first()
+                if row is None:
+                    return user
+            else:
+                row = conn.execute(select(*_ACCOUNT_COLUMNS).where(users_table.c.username == user.username)).first()
     except UNAVAILABLE_ERRORS:
         return user
-    if row is None or not row.is_active:
+    if row is None or not row.is_active or (user.via_sso and row.is_demo):
         return None
-    return users.User(user.username, user.display_name, row.role, user.email, user.is_demo)
+    if row.sessions_valid_after is not None and \
+            datetime.fromtimestamp(started, timezone.utc).replace(tzinfo=None) < row.sessions_valid_after:
+        return None
+    if user.via_sso and row.username != user.username:
+        return user  # an identity given its role by SSO_ROLES; the account with its e-mail decides at sign-in
+    return replace(user, role=row.role)
 
 
 def _start_session(user: users.User) -> None:
     st.session_state[USER_KEY] = asdict(user)
     st.session_state[ROLE_KEY] = user.role
-    st.session_state[LAST_SEEN_KEY] = time.time()
+    st.session_state[LAST_SEEN_KEY] = st.session_state[SESSION_STARTED_KEY] = time.time()
     st.session_state.pop(NOTICE_KEY, None)
 
 
 def _end_session(notice: str | None = None) -> None:
-    for key in (USER_KEY, ROLE_KEY, LAST_SEEN_KEY):
+    """End the session. One that came by single sign-on also ends the provider's identity in this
+    browser (st.logout removes the login cookie, so that a reload does not sign in again unasked),
+    and, until a fresh sign-in, this browser session refuses that identity."""
+    stored = st.session_state.get(USER_KEY) or {}
+    for key in (USER_KEY, ROLE_KEY, LAST_SEEN_KEY, SESSION_STARTED_KEY):
         st.session_state.pop(key, None)
     if notice:
         st.session_state[NOTICE_KEY] = notice
+    if stored.get("via_sso"):
+        st.session_state[SSO_REFUSED_KEY] = True
+        if sso_configured():
+            st.logout()
 
 
 def sign_out() -> None:
@@ -104,8 +160,6 @@ def sign_out() -> None:
     if user:
         _audit(user["username"], user["role"], "logout", "success")
     _end_session("auth.signed_out")
-    if user and user.get("via_sso") and sso_configured():
-        st.logout()
 
 
 def record(action: str, outcome: str, detail: str | dict | None = None) -> None:
@@ -206,8 +260,10 @@ def login_form() -> None:
 
 
 def _refusal_text(refusal: users.Refusal) -> str:
-    if refusal.reason == "locked":
-        return t("auth.refused.locked", until=format_time_wib(refusal.locked_until))
+    """A locked account answers as an unknown name or a wrong password does: the same words (and,
+    casedb.users.authenticate, the same time), so that the lockout does not tell which names exist."""
+    if refusal.reason in ("locked", "bad_credentials"):
+        return t("auth.refused.sign_in_failed")
     return t(f"auth.refused.{refusal.reason}")
 
 
@@ -290,10 +346,16 @@ def validate_id_token(id_token: str, server_metadata_url: str, client_id: str,
     return dict(token.claims)
 
 
+def email_verified(claims: dict[str, Any]) -> bool:
+    """Whether the provider vouches for the e-mail: the boolean true only (a missing claim, the
+    string "true" or 1 do not count)."""
+    return claims.get("email_verified") is True
+
+
 def role_for_claims(claims: dict[str, Any], rules: tuple[tuple[str, str, str], ...],
                     groups_claim: str = "groups") -> str | None:
     """The role SSO_ROLES gives these claims: a group rule first, then an e-mail domain rule (only
-    for an e-mail the provider says it verified, when it says). None: no rule matches."""
+    for an e-mail the provider says it verified). None: no rule matches."""
     groups = claims.get(groups_claim) or []
     if isinstance(groups, str):
         groups = [groups]
@@ -301,7 +363,7 @@ def role_for_claims(claims: dict[str, Any], rules: tuple[tuple[str, str, str], .
         if kind == "group" and value in groups:
             return role
     email = str(claims.get("email") or "").strip().lower()
-    if email and claims.get("email_verified", True) is not False and email.count("@") == 1:
+    if email and email_verified(claims) and email.count("@") == 1:
         domain = email.split("@")[1]
         for kind, value, role in rules:
             if kind == "domain" and domain == value:
@@ -309,19 +371,44 @@ def role_for_claims(claims: dict[str, Any], rules: tuple[tuple[str, str, str], .
     return None
 
 
+def _linked_user(row) -> users.User | None:
+    if not row.is_active or row.is_demo:
+        return None
+    return users.User(row.username, row.display_name, row.role, row.email, via_sso=True,
+                      sso_issuer=row.sso_issuer, sso_subject=row.sso_subject)
+
+
 def user_for_claims(engine, claims: dict[str, Any], rules, groups_claim: str = "groups") -> users.User | None:
-    """The session user for validated claims: an active account in `users` with this e-mail (its role),
-    else the role SSO_ROLES gives. None: refused (no rule matches, or the account is disabled)."""
+    """The session user for validated claims. An account in `users` linked to this identity (issuer,
+    subject) decides; else an account with this e-mail, if the provider verified it and the account
+    is linked to no other identity: it is linked to this one from now on; else the role SSO_ROLES
+    gives. None: refused (no rule matches, the account is disabled, or its e-mail belongs to an
+    account linked to another identity)."""
+    issuer, subject = str(claims.get("iss") or ""), str(claims.get("sub") or "")
     email = str(claims.get("email") or "").strip().lower()
-    if email and claims.get("email_verified", True) is not False:
-        with engine.connect() as conn:
+    verified = bool(email) and email_verified(claims)
+    with engine.begin() as conn:
+        if issuer and subject:
+            row = conn.execute(select(users_table).where(users_table.c.sso_issuer == issuer,
+                                                         users_table.c.sso_subject == subject)).first()
+            if row is not None:
+                return _linked_user(row)
+        if verified:
             row = conn.execute(select(users_table).where(func.lower(users_table.c.email) == email)).first()
-        if row is not None:
-            if not row.is_active or row.is_demo:
-                return None
-            return users.User(row.username, row.display_name, row.role, row.email, via_sso=True)
+            if row is not None:
+                if row.sso_subject is not None or not issuer or not subject:
+                    return None  # linked to another identity of the provider (or to none it can name)
+                user = _linked_user(row)
+                if user is not None:
+                    conn.execute(update(users_table).where(users_table.c.id == row.id,
+                                                           users_table.c.sso_subject.is_(None))
+                                 .values(sso_issuer=issuer, sso_subject=subject))
+                    user = replace(user, sso_issuer=issuer, sso_subject=subject)
+                return user
     role = role_for_claims(claims, rules, groups_claim)
     if role is None:
         return None
-    name = str(claims.get("name") or email or claims["sub"])[:120]
-    return users.User((email or f"sso:{claims['sub']}")[:80], name, role, email or None, via_sso=True)
+    name = str(claims.get("name") or (email if verified else "") or subject)[:120]
+    username = (email if verified else f"sso:{subject}")[:80]
+    return users.User(username, name, role, email if verified else None, via_sso=True,
+                      sso_issuer=issuer or None, sso_subject=subject or None)

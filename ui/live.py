@@ -4,7 +4,8 @@ keep showing the last good figures under a "stale" banner while the database can
 Each run starts with `check` (one tiny version lookup). Pages read through `query`, which
 remembers the last good result of every (query, parameters) in the session. A fragment in the
 sidebar polls the version every REFRESH_SECONDS and reruns the page when it changed, or when the
-database is back after an outage, so pages recover by themselves.
+database is back after an outage, so pages recover by themselves. Its reruns are not the reader's
+actions: they do not renew the session's idle timer (ui.auth), and an idle session ends at one.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 import queries
 from casedb import settings
 from casedb.engine import DatabaseUnavailable
-from ui import errors
+from ui import auth, errors
 from casedb.wib import to_wib
 from ui.i18n import format_date, format_time_wib, t
 
@@ -74,7 +75,8 @@ def query(name: str, **params: Any) -> pd.DataFrame:
     remembered = _last_good()
     if not is_stale():
         try:
-            frame = queries.run(name, st.session_state.get(ROLE_KEY), **params)
+            frame = queries.run(name, st.session_state.get(ROLE_KEY), at_version=st.session_state.get(VERSION_KEY),
+                                **params)
         except queries.QueryTimeout as error:
             errors.query_timeout(error)
             st.stop()
@@ -100,16 +102,24 @@ def _as_of(changed_at: datetime) -> str:
     return t("live.data_as_of", date=format_date(to_wib(changed_at)), time=format_time_wib(changed_at))
 
 
+def _rerun_page() -> None:
+    """Rerun the whole page for the refresh: not the reader's action, so the idle timer is not renewed."""
+    auth.mark_automatic_rerun()
+    st.rerun()
+
+
 def _freshness() -> None:
+    if auth.idle_expired():
+        _rerun_page()  # an unattended page closes itself: the rerun ends the session
     try:
         version, changed_at = queries.data_version()
     except DatabaseUnavailable:
         if not is_stale():
-            st.rerun()
+            _rerun_page()
         st.caption(t("live.stale_short"))
         return
     if is_stale() or version != st.session_state.get(VERSION_KEY):
-        st.rerun()
+        _rerun_page()
     st.caption(_as_of(changed_at))
 
 

@@ -56,6 +56,11 @@ def build(engine: Engine, scale: str = "small", seed: int = DEFAULT_SEED, end: d
         report(0.95, "rollups")
         rollups.refresh_all(conn)
         data_version.bump(conn)
+        if conn.dialect.name == "postgresql":
+            # Planner statistics for the loaded tables now, not whenever autovacuum gets to them (never,
+            # where it is off): without them the overview's positivity took twice as long (sorts
+            # planned for one row, 6 ms of planning a query).
+            conn.exec_driver_sql("ANALYZE")
         counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
                   for t in schema.metadata.sorted_tables}
         if conn.dialect.name == "sqlite":

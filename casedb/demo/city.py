@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from casedb import reference
+from casedb.certificates import DEMO_CERTIFICATE_KEY, check_codes
 from casedb.demo import epidemic, facilities, people, travel
 from casedb.demo.epidemic import ANTIGEN, test_block, to_moments
 from casedb.demo.scales import HISTORY_DAYS, Scale
@@ -23,7 +24,7 @@ TRAVEL_SHARE = 0.3             # of all tests: the travel tests behind documente
 IMPORTED_SHARE = 0.06          # cases who came back from a trip shortly before confirmation
 CERTIFIED_NEGATIVE_SHARE = 0.05  # other negatives that also get a certificate (work, school)
 CERTIFIED_POSITIVE_SHARE = 0.03
-CHECK_CODE_ALPHABET = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"))
+CHECK_CODE_ALPHABET = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"))  # of the dropped draw
 
 
 def generate(rng: np.random.Generator, end, scale: Scale, progress: Callable[[float, str], None]) -> dict[str, pd.DataFrame]:
@@ -197,8 +198,11 @@ def _number_certificates(rng: np.random.Generator, certificates: pd.DataFrame, p
     yymmdd = pd.Series((issued + 7 * HOUR).astype("datetime64[D]").astype(str)).str.replace("-", "").str.slice(2)
     certificates["number"] = ("SKB-" + certificates["facility_id"].astype(str).str.zfill(3) + "-" + yymmdd + "-"
                               + certificates["id"].astype(str).str.zfill(7)).to_numpy()
-    letters = CHECK_CODE_ALPHABET[rng.integers(0, len(CHECK_CODE_ALPHABET), (len(certificates), 8))]
-    certificates["check_code"] = letters.view("<U8").ravel()
+    # Check codes are the register's keyed MAC of the number (casedb.certificates), under the demo
+    # key. The random codes of earlier versions are still drawn, and dropped, so that the generator's
+    # later draws, and with them the rest of the city, stay what they were.
+    rng.integers(0, len(CHECK_CODE_ALPHABET), (len(certificates), 8))
+    certificates["check_code"] = check_codes(certificates["number"], DEMO_CERTIFICATE_KEY)
     return certificates
 
 

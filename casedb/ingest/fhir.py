@@ -14,6 +14,7 @@ from typing import BinaryIO, Iterator
 import pandas as pd
 
 from casedb.ingest.errors import IngestRefused, Message
+from casedb.ingest.masking import summarise_resource
 from casedb.ingest.read import Chunk, FileInfo, Reader
 from casedb.ingest.sources import Source
 from casedb.wib import WIB
@@ -144,7 +145,8 @@ def read_fhir(stream: BinaryIO, info: FileInfo, source: Source, chunk_rows: int)
             fields["_spill"] = False
             done[0] = start + len(part)
             yield Chunk(fields, pd.Series([n for n, _ in part]),
-                        lambda positions, part=part: [json.dumps(part[p][1], ensure_ascii=False) for p in positions])
+                        lambda positions, part=part: [json.dumps(summarise_resource(part[p][1]), ensure_ascii=False)
+                                                      for p in positions])
 
     notes = [] if observations else [Message("ingest.note.no_observations")]
     return Reader(dict(LABELS), chunks(), notes, lambda: (done[0], len(observations)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from casedb.ingest.errors import IngestRefused
 from casedb.ingest.fhir import read_fhir
+from casedb.ingest.fhir_certificates import read_certificate_bundle
 from casedb.ingest.read import CHUNK_ROWS, FileInfo, Reader, inspect, open_binary, read_csv, read_xlsx
 from casedb.ingest.sources import Source
 
@@ -14,6 +15,8 @@ def open_reader(file, source: Source, chunk_rows: int = CHUNK_ROWS) -> tuple[Rea
     stream = open_binary(file)
     info = inspect(stream)
     if info.kind == "json":
+        if source.name == "certificates":
+            return read_certificate_bundle(stream, info, source, chunk_rows), info
         if source.name != "test_results":
             raise IngestRefused("ingest.file.fhir_for_test_results_only")
         return read_fhir(stream, info, source, chunk_rows), info

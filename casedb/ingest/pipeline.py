@@ -7,16 +7,20 @@ are written together, or nothing is (a failed batch is then recorded as such, wi
 """
 from __future__ import annotations
 
+import hmac
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 import pandas as pd
-from sqlalchemy import insert, text, update
+
+from sqlalchemy import insert, inspect, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,16 +29,20 @@ from casedb.bulk import ConvertedRows, convert_frame, write_rows
 from casedb.ingest.cases import create_cases, update_imports
 from casedb.ingest.errors import IngestRefused, Message, reasons_to_text
 from casedb.ingest.formats import open_reader
+from casedb.ingest.masking import cell_kind, mask_row
 from casedb.ingest.read import CHUNK_ROWS, Chunk, Reader, csv_line, mask_cell, open_binary
 from casedb.ingest.sources import SOURCES, Source
 from casedb.ingest.validate import Context, validate
 from casedb.ingest.write import ChunkWriter, Staged
+from casedb.pseudonym import MIN_PEPPER_LENGTH, fingerprint, is_strong
 from casedb.wib import now_utc
 
-SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities")
+SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities", "certificates")
 # Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
 ROW_BY_ROW = ("outcomes", "facilities")
 _ROLLUPS = {"test_results": ("daily_facility_tests",), "movements": rollups.MOVEMENT_ROLLUPS}
+# The PostgreSQL advisory lock key under which a load creates cases and refreshes rollups.
+AFTER_ROWS_LOCK = 0x6361736573
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
 U = TypeVar("U")
@@ -69,16 +77,58 @@ def source_of(name: str) -> Source:
     return SOURCES["test_results" if name == "fhir" else name]
 
 
-def resolve_pepper(engine: Engine) -> str:
-    """NIK_PEPPER, or the demo city's fixed pepper on the demo database; refuse otherwise."""
-    pepper = settings.get("NIK_PEPPER")
-    if pepper:
-        return pepper
-    if settings.is_demo_url(engine.url.render_as_string(hide_password=False)):
-        from casedb.demo.people import DEMO_PEPPER
+def _is_demo(engine: Engine) -> bool:
+    return settings.is_demo_url(engine.url.render_as_string(hide_password=False))
 
-        return DEMO_PEPPER
-    raise IngestRefused("ingest.no_pepper")
+
+def resolve_pepper(engine: Engine) -> str:
+    """NIK_PEPPER, or the demo city's fixed pepper on the demo database; refuse otherwise. Outside
+    the demo database the pepper must be strong (casedb.pseudonym.is_strong) and not the demo one."""
+    from casedb.demo.people import DEMO_PEPPER
+
+    pepper = settings.get("NIK_PEPPER")
+    if _is_demo(engine):
+        return pepper or DEMO_PEPPER
+    if not pepper:
+        raise IngestRefused("ingest.no_pepper")
+    if pepper == DEMO_PEPPER:
+        raise IngestRefused("ingest.demo_pepper")
+    if not is_strong(pepper):
+        raise IngestRefused("ingest.weak_pepper", length=MIN_PEPPER_LENGTH)
+    return pepper
+
+
+def check_pepper(conn: Connection, engine: Engine, pepper: str) -> None:
+    """Refuse the demo pepper outside the demo database, and a pepper other than the one the
+    database was first loaded with (its fingerprint, recorded here by the first load)."""
+    from casedb.demo.people import DEMO_PEPPER
+
+    if pepper == DEMO_PEPPER and not _is_demo(engine):
+        raise IngestRefused("ingest.demo_pepper")
+    table = schema.pepper_fingerprint
+    if not inspect(conn).has_table(table.name):
+        return  # a database before revision 0008 (python -m casedb.migrate adds the table)
+    mine = fingerprint(pepper)
+    # Two first loads at once: one inserts, the other finds the row (ON CONFLICT DO NOTHING).
+    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table).values(
+        id=1, fingerprint=mine, recorded_at=now_utc()).on_conflict_do_nothing(index_elements=["id"])
+    conn.execute(stmt)
+    stored = conn.execute(select(table.c.fingerprint).where(table.c.id == 1)).scalar_one()
+    if not hmac.compare_digest(stored, mine):
+        raise IngestRefused("ingest.pepper_mismatch")
+
+
+def _with_certificate_key(ctx: Context, spec: Source, engine: Engine) -> Context:
+    """The context with CERTIFICATE_KEY (the demo key on the demo database) for the certificates
+    source, whose check codes are made at ingestion; refused when there is none."""
+    if spec.name != "certificates":
+        return ctx
+    from casedb.certificates import NoCertificateKey, resolve_key
+
+    try:
+        return replace(ctx, certificate_key=resolve_key(engine.url.render_as_string(hide_password=False)))
+    except NoCertificateKey:
+        raise IngestRefused("ingest.no_certificate_key") from None
 
 
 def load(engine: Engine, source: str, file, *, file_name: str | None = None, pepper: str | None = None,
@@ -115,6 +165,7 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
     started = started or now_utc()
     summary = Summary(batch_source, file_name, notes=list(reader.notes))
     with engine.begin() as conn:
+        check_pepper(conn, engine, pepper)
         batch_id = conn.execute(insert(schema.ingest_batches).values(
             source=batch_source, file_name=file_name, file_sha256=sha256, started_at=started, status="running",
             created_by=created_by,
@@ -123,7 +174,7 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
         if conn.dialect.name == "postgresql":
             # Each chunk's staging rows are sorted in memory rather than on disk.
             conn.execute(text("SET LOCAL work_mem = '64MB'"))
-        ctx = Context.load(conn, started)
+        ctx = _with_certificate_key(Context.load(conn, started), spec, engine)
         writer = ChunkWriter(conn, spec.name, batch_id, pepper, ctx.centroids)
         prepare = partial(_prepare, spec=spec, reader=reader, ctx=ctx, writer=writer, batch_id=batch_id)
         # The next chunk is read, checked and pseudonymised while the database writes this one.
@@ -137,6 +188,8 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
                 if progress:
                     progress(*chunk.position)
         writer.close()
+        if writer.revoked:
+            summary.notes.append(Message("ingest.note.certificates_revoked", {"count": writer.revoked}))
         if summary.rows_in == 0:
             summary.notes.append(Message("ingest.note.no_rows"))
         _after_rows(conn, spec.name, batch_id, writer, summary)
@@ -195,7 +248,16 @@ def prepared_ahead(prepare: Callable[[T], U], items: Iterator[T]) -> Iterator[U]
 
 
 def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWriter, summary: Summary) -> None:
-    """Cases, rollups and the data version, in the batch's transaction."""
+    """Cases, rollups and the data version, in the batch's transaction.
+
+    One load at a time does this part (on PostgreSQL a transaction-level advisory lock; SQLite holds
+    its write lock from the batch's first write): under READ COMMITTED two loads would each find no
+    case for a person both bring a positive result of, and make two (cases.person_key is unique as
+    well, so that it cannot happen anyway), or refresh the same rollup rows at once. The rows
+    themselves are written in parallel before; the second load waits here until the first commits,
+    and then sees its cases and rollups."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AFTER_ROWS_LOCK})
     if source == "test_results":
         summary.cases_created, first_case, last_case = create_cases(conn, batch_id)
         if first_case is not None:
@@ -251,7 +313,7 @@ def preview(engine: Engine, source: str, file, *, sample_rows: int = 20, chunk_r
     spec = source_of(source)
     reader, _ = _open(open_binary(file), spec, chunk_rows)
     with engine.connect() as conn:
-        ctx = Context.load(conn, now_utc())
+        ctx = _with_certificate_key(Context.load(conn, now_utc()), spec, engine)
     rows_in = valid = 0
     samples: list[pd.DataFrame] = []
     rejected: list[pd.DataFrame] = []
@@ -291,10 +353,10 @@ def frame_reader(frame: pd.DataFrame, spec: Source) -> Reader:
     """A reader over rows already in memory, as text in the source's field names (the simulator)."""
     fields = frame.reindex(columns=[f.name for f in spec.fields], fill_value="").fillna("").astype(str)
     fields["_spill"] = False
-    masks = ["nik" if f.kind == "nik" else None for f in spec.fields]
+    kinds = [cell_kind(f.kind) for f in spec.fields]
 
     def raw(positions: list[int]) -> list[str]:
-        return [csv_line([mask_cell(v, m) for v, m in zip(fields.iloc[p].tolist(), masks)], ",") for p in positions]
+        return [csv_line(mask_row(fields.iloc[p].tolist()[:len(kinds)], kinds), ",") for p in positions]
 
     chunk = Chunk(fields, pd.Series(range(2, len(frame) + 2)), raw)
     return Reader({f.name: f.name for f in spec.fields}, iter([chunk]))

@@ -21,6 +21,7 @@ import pandas as pd
 from pandas.errors import ParserError
 
 from casedb.ingest.errors import IngestRefused, Message
+from casedb.ingest.masking import cell_kind, mask_row
 from casedb.ingest.sources import Source, normalise
 
 CHUNK_ROWS = 10_000
@@ -108,6 +109,11 @@ class HeaderMap:
     masked: dict[int, str]
     """Column position -> how its cells are masked in stored rows: "nik" or "personal"."""
     notes: list[Message]
+    kinds: list[str] = field(default_factory=list)
+    """Per header column, how its cells are masked in a rejected row (casedb.ingest.masking)."""
+
+    def mask(self, cells: list[str], shifted: bool = False) -> list[str]:
+        return mask_row(cells, self.kinds, shifted)
 
 
 def map_headers(source: Source, headers: list[str]) -> HeaderMap:
@@ -116,12 +122,14 @@ def map_headers(source: Source, headers: list[str]) -> HeaderMap:
     positions: dict[str, int] = {}
     labels: dict[str, str] = {}
     masked: dict[int, str] = {}
+    kinds: list[str] = []
     ignored: list[str] = []
     for i, header in enumerate(headers):
         key = normalise(header)
+        name = aliases.get(key) if key else None
+        kinds.append("personal" if key in personal else cell_kind(source.field(name).kind if name else None))
         if not key:
             continue
-        name = aliases.get(key)
         if name is None:
             ignored.append(header.strip())
             if key in personal:
@@ -138,7 +146,7 @@ def map_headers(source: Source, headers: list[str]) -> HeaderMap:
         raise IngestRefused("ingest.file.missing_columns", columns=", ".join(missing),
                             expected=", ".join(f.headers[0] for f in source.fields))
     notes = [Message("ingest.note.ignored_columns", {"columns": ", ".join(ignored)})] if ignored else []
-    return HeaderMap(positions, labels, masked, notes)
+    return HeaderMap(positions, labels, masked, notes, kinds)
 
 
 def mask_cell(value: str, how: str | None) -> str:
@@ -179,10 +187,10 @@ def read_csv(stream: BinaryIO, info: FileInfo, source: Source, chunk_rows: int =
         def raw(positions: list[int]) -> list[str]:
             lines = []
             for row in frame.iloc[positions].to_numpy(dtype=object).tolist():
-                cells = [mask_cell(v, header_map.masked.get(i)) for i, v in enumerate(row)]
+                cells = list(row)
                 while len(cells) > len(headers) and cells[-1] == "":
                     cells.pop()
-                lines.append(csv_line(cells, separator))
+                lines.append(csv_line(header_map.mask(cells), separator))
             return lines
         return raw
 
@@ -268,7 +276,7 @@ def _xlsx_chunk(batch: list[list], numbers: list[int], header_map: HeaderMap, wi
     fields["_spill"] = [row[width] for row in batch]
 
     def raw(positions: list[int]) -> list[str]:
-        return [csv_line([mask_cell(v, header_map.masked.get(i)) for i, v in enumerate(batch[p][:width])], ",")
-                for p in positions]
+        # A row with cells past the header is masked as shifted, as in a CSV file.
+        return [csv_line(header_map.mask(batch[p][:width], shifted=bool(batch[p][width])), ",") for p in positions]
 
     return Chunk(fields, pd.Series(numbers), raw)

@@ -357,4 +357,68 @@ FACILITIES = Source(
     ),
 )
 
-SOURCES = {s.name: s for s in (TEST_RESULTS, FACILITY_REPORTS, MOVEMENTS, OUTCOMES, FACILITIES)}
+# What a certificate certifies: the result it states. "Bebas COVID-19" (free of COVID-19) is the
+# negative certificate travellers carry.
+CERTIFICATE_KIND = {**{alias: value for alias, value in RESULT.items() if value != "invalid"}, **_vocabulary({
+    "negative": ("bebas covid", "bebas covid 19", "surat keterangan bebas covid 19", "skb", "sehat", "hasil negatif"),
+    "positive": ("hasil positif", "surat keterangan positif"),
+})}
+
+CERTIFICATES = Source(
+    "certificates",
+    {"id": "Surat keterangan kesehatan", "en": "Health certificates"},
+    (
+        Field("number", "text", True, ("Nomor Sertifikat", "No Sertifikat", "Nomor Surat Keterangan",
+                                       "No Surat Keterangan", "Nomor Surat", "No Surat"), "SKB-1471398-211005-000123",
+              _describe("Nomor surat keterangan, unik di seluruh kota: huruf, angka, - / atau titik, tanpa spasi. "
+                        "Mengirim ulang nomor yang sama tidak menambah data.",
+                        "The certificate's number, unique in the city: letters, digits, - / or dots, no spaces. "
+                        "Sending the same number again adds nothing."), max_length=40),
+        Field("facility", "facility", True, ("Kode Faskes", "Kode Faskes Penerbit", "Kode Fasyankes", "Kode RS",
+                                             "Kode Lab"), "1471398",
+              _describe("Kode registrasi faskes yang menerbitkan surat, terdaftar di Dinkes.",
+                        "Registry code of the issuing facility, registered with Dinkes.")),
+        Field("test_ref", "text", False, ("No Sampel", "Nomor Sampel", "No Spesimen", "Nomor Spesimen",
+                                          "ID Pemeriksaan", "No Lab"), "LAB-2021-000123",
+              _describe("Nomor sampel pemeriksaan yang mendasari surat, seperti dikirim faskes yang sama di hasil "
+                        "pemeriksaan. Surat tanpa pemeriksaan yang cocok tetap dimuat, tanpa tautan ke hasil, dan "
+                        "ditandai pada pemeriksaan keaslian.",
+                        "Sample number of the test behind the certificate, as the same facility sends it with its "
+                        "test results. A certificate without a matching test is still loaded, linked to no test, "
+                        "and flagged when checked."), max_length=80),
+        *_PERSON_FIELDS,
+        Field("test_type", "vocabulary", True, ("Jenis Pemeriksaan", "Jenis Tes", "Metode Pemeriksaan", "Kode LOINC"),
+              "Antigen",
+              _describe("Jenis pemeriksaan yang diterangkan.", "Kind of test the certificate states.",
+                        _values({"PCR / RT-PCR / TCM / 94500-6": "pcr", "Antigen / Rapid Antigen / 94558-4": "antigen",
+                                 "Antibodi / Rapid Test": "antibody"})),
+              vocabulary=TEST_TYPE),
+        Field("certified_result", "vocabulary", True, ("Jenis Surat", "Hasil yang Diterangkan", "Hasil",
+                                                       "Kesimpulan"), "Bebas COVID-19",
+              _describe("Jenis surat: hasil yang diterangkan.", "Kind of certificate: the result it states.",
+                        _values({"Bebas COVID-19 / Negatif / Non Reaktif": "negative",
+                                 "Positif / Reaktif": "positive"})),
+              vocabulary=CERTIFICATE_KIND),
+        Field("issued_at", "datetime", True, ("Tanggal Terbit", "Tgl Terbit", "Waktu Terbit", "Tanggal Surat",
+                                              "Tgl Surat"), "05/10/2021 10:15",
+              _describe("Waktu surat diterbitkan, WIB.", "When the certificate was issued, WIB.")),
+        Field("valid_until", "until", False, ("Berlaku Sampai", "Berlaku Hingga", "Masa Berlaku", "Tgl Kedaluwarsa"),
+              "08/10/2021 10:15",
+              _describe("Akhir masa berlaku, WIB; kosong berarti 3 hari (antigen, antibodi) atau 7 hari (PCR) "
+                        "sejak terbit.",
+                        "End of validity, WIB; empty means 3 days (antigen, antibody) or 7 days (PCR) after issue.")),
+        Field("revoked_at", "datetime", False, ("Tanggal Dicabut", "Tgl Dicabut", "Waktu Pencabutan", "Dicabut"), "",
+              _describe("Waktu surat dicabut, WIB; kosong bila tidak dicabut. Mengirim ulang surat yang sudah dimuat "
+                        "dengan kolom ini terisi mencabutnya.",
+                        "When the certificate was revoked, WIB; empty when it was not. Sending a loaded certificate "
+                        "again with this column filled revokes it.")),
+        Field("check_code", "text", False, ("Kode Verifikasi", "Kode Cek", "Check Code"), "",
+              _describe("Kode verifikasi dibuat oleh sistem Dinkes saat dimuat; kosongkan. Bila diisi, harus sama "
+                        "dengan kode sistem, atau baris ditolak.",
+                        "The check code is made by the Dinkes system when loaded; leave it empty. When filled, it "
+                        "must equal the system's code, or the row is rejected."), max_length=12),
+    ),
+    PERSONAL_HEADERS,
+)
+
+SOURCES = {s.name: s for s in (TEST_RESULTS, FACILITY_REPORTS, MOVEMENTS, OUTCOMES, FACILITIES, CERTIFICATES)}

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from casedb import schema
 from casedb.reference import kelurahan_codes_2020
 from casedb.ingest.errors import Message
+from casedb.ingest.masking import cell_kind, mask_reason_value
 from casedb.ingest.read import Chunk
 from casedb.ingest.sources import Source, normalise
 from casedb.wib import wib_day, wib_days, wib_to_utc
@@ -43,6 +44,8 @@ class Context:
     centroids: dict[str, tuple[float, float]]
     regions: frozenset[str]
     now: datetime
+    # The key of certificates' check codes (casedb.certificates), set by the pipeline for that source.
+    certificate_key: str = ""
 
     @classmethod
     def load(cls, conn: Connection, now: datetime) -> "Context":
@@ -72,12 +75,19 @@ class Context:
 class Problems:
     """Reasons per row position, collected column by column."""
 
-    def __init__(self) -> None:
+    def __init__(self, shifted: pd.Series | None = None) -> None:
         self.by_row: dict[int, list[Message]] = {}
+        self.shifted = shifted
 
-    def add(self, mask: pd.Series, key: str, values: pd.Series | None = None, **params) -> None:
+    def add(self, mask: pd.Series, key: str, values: pd.Series | None = None, *, masking: str = "known",
+            **params) -> None:
+        """Reasons `key` for the rows of `mask`; a quoted value is masked as its cell is in the
+        stored row (`masking`: a casedb.ingest.masking cell kind; free text in a shifted row)."""
         for position in mask[mask].index:
-            extra = {"value": values[position]} if values is not None else {}
+            extra = {}
+            if values is not None:
+                shifted = self.shifted is not None and bool(self.shifted[position])
+                extra = {"value": mask_reason_value(values[position], masking, shifted)}
             self.by_row.setdefault(int(position), []).append(Message(key, {**params, **extra}))
 
 
@@ -130,11 +140,12 @@ def parse_count(text: pd.Series) -> pd.Series:
 def validate(chunk: Chunk, source: Source, labels: dict[str, str], ctx: Context) -> tuple[pd.DataFrame, Problems]:
     """Typed values of every field (index = chunk positions), and the problems found."""
     text = chunk.fields
-    problems = Problems()
+    problems = Problems(text["_spill"])
     problems.add(text["_spill"], "ingest.reject.extra_fields")
     out = pd.DataFrame(index=text.index)
     for f in source.fields:
         label = labels.get(f.name, f.headers[0])
+        masking = cell_kind(f.kind)
         values = text[f.name] if f.name in text else pd.Series("", index=text.index)
         blank = values == ""
         if f.required:
@@ -151,37 +162,39 @@ def validate(chunk: Chunk, source: Source, labels: dict[str, str], ctx: Context)
             out[f.name] = values.where(present, None)
         elif f.kind == "vocabulary":
             mapped = _lookup(values, f.vocabulary)
-            problems.add(present & mapped.isna(), "ingest.reject.unknown_value", values, field=label)
+            problems.add(present & mapped.isna(), "ingest.reject.unknown_value", values, masking=masking, field=label)
             out[f.name] = mapped
         elif f.kind in ("facility", "entry_point", "kelurahan", "region"):
             table = {"facility": ctx.facilities, "entry_point": ctx.entry_points, "kelurahan": ctx.kelurahan,
                      "region": {normalise(c): c for c in ctx.regions}}[f.kind]
             mapped = _lookup(values, table)
-            problems.add(present & mapped.isna(), f"ingest.reject.unknown_{f.kind}", values, field=label)
+            problems.add(present & mapped.isna(), f"ingest.reject.unknown_{f.kind}", values, masking=masking, field=label)
             out[f.name] = mapped
-        elif f.kind in ("datetime", "date"):
+        elif f.kind in ("datetime", "date", "until"):
             moments = parse_moments(values)
             bad = present & moments.isna()
-            problems.add(bad, "ingest.reject.bad_date", values, field=label)
-            if f.kind == "datetime":
+            problems.add(bad, "ingest.reject.bad_date", values, masking=masking, field=label)
+            if f.kind in ("datetime", "until"):
                 moments = wib_to_utc(moments)
-                early, late = wib_to_utc(EARLIEST), ctx.now + CLOCK_TOLERANCE
+                # An end of validity lies in the future; a century on is a typing error.
+                early, late = wib_to_utc(EARLIEST), ctx.now + (CLOCK_TOLERANCE if f.kind == "datetime"
+                                                                else timedelta(days=36500))
             else:
                 moments = moments.dt.normalize()
                 early, late = EARLIEST, pd.Timestamp(wib_day(ctx.now))
-            problems.add(moments < early, "ingest.reject.date_too_early", values, field=label)
-            problems.add(moments > late, "ingest.reject.date_in_future", values, field=label)
+            problems.add(moments < early, "ingest.reject.date_too_early", values, masking=masking, field=label)
+            problems.add(moments > late, "ingest.reject.date_in_future", values, masking=masking, field=label)
             out[f.name] = moments
         elif f.kind == "count":
             counts = parse_count(values)
-            problems.add(present & counts.isna(), "ingest.reject.bad_count", values, field=label)
+            problems.add(present & counts.isna(), "ingest.reject.bad_count", values, masking=masking, field=label)
             out[f.name] = counts
         elif f.kind == "birth_year":
             years = pd.to_numeric(values.where(values.str.fullmatch(r"\d{4}")), errors="coerce")
             dates = parse_moments(values.where(years.isna() & present, ""))
             years = years.fillna(dates.dt.year).astype("Int64")
             problems.add(present & (years.isna() | (years < 1900) | (years > ctx.now.year)),
-                         "ingest.reject.bad_birth_year", values, field=label)
+                         "ingest.reject.bad_birth_year", values, masking=masking, field=label)
             out[f.name] = years
     _CROSS_CHECKS[source.name](out, labels, ctx, problems)
     return out, problems
@@ -205,10 +218,40 @@ def _check_facility_reports(out: pd.DataFrame, labels: dict[str, str], ctx: Cont
 
 
 def _check_movements(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    # A number sent without a status gets its status from the certificate register when written
+    # (casedb.ingest.write, DERIVED_STATUS); a status sent with it is the checkpoint's own check.
+    numbers = out["certificate_number"]
+    out["certificate_number"] = numbers.str.strip().str.upper().where(numbers.notna(), None)
     no_document = out["certificate_number"].isna()
-    problems.add(out["document_status"].isna() & ~no_document, "ingest.reject.required",
-                 field=labels.get("document_status", "document_status"))
-    out["document_status"] = out["document_status"].fillna("none")
+    out["document_status"] = out["document_status"].where(~no_document | out["document_status"].notna(), "none")
+    out["document_status"] = out["document_status"].fillna(DERIVED_STATUS)
+
+
+# Stands for "ask the register" in a movement's staged status until the writer replaces it.
+DERIVED_STATUS = "derive"
+# Validity of a certificate whose file leaves it empty (the demo city's too: casedb.demo.travel).
+CERTIFICATE_VALIDITY = {"pcr": timedelta(days=7), "antigen": timedelta(days=3), "antibody": timedelta(days=3)}
+
+
+def _check_certificates(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    from casedb.certificates import NUMBER, check_codes, normalise_code
+
+    label = labels.get
+    number = out["number"].str.upper()
+    problems.add(number.notna() & ~number.fillna("").str.fullmatch(NUMBER.pattern), "ingest.reject.bad_certificate_number",
+                 field=label("number", "number"))
+    out["number"] = number
+    default_until = out["issued_at"] + pd.to_timedelta(out["test_type"].map(CERTIFICATE_VALIDITY))
+    out["valid_until"] = out["valid_until"].fillna(default_until)
+    problems.add(out["valid_until"] <= out["issued_at"], "ingest.reject.valid_until_before_issue",
+                 until=label("valid_until", "valid_until"), issued=label("issued_at", "issued_at"))
+    problems.add(out["revoked_at"] < out["issued_at"], "ingest.reject.revoked_before_issue",
+                 revoked=label("revoked_at", "revoked_at"), issued=label("issued_at", "issued_at"))
+    made = pd.Series(check_codes(number.fillna(""), ctx.certificate_key), index=out.index, dtype=object)
+    given = out["check_code"].fillna("").map(normalise_code)
+    problems.add((given != "") & (given != made), "ingest.reject.check_code_differs", out["check_code"],
+                 field=label("check_code", "check_code"))
+    out["check_code"] = made
 
 
 def _check_outcomes(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
@@ -269,6 +312,7 @@ _CROSS_CHECKS = {
     "movements": _check_movements,
     "outcomes": _check_outcomes,
     "facilities": _check_facilities,
+    "certificates": _check_certificates,
 }
 
 

@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Column, MetaData, Table, text
+from sqlalchemy import Boolean, Column, MetaData, String, Table, text
 from sqlalchemy.engine import Connection
 
 from casedb import schema
@@ -37,12 +37,17 @@ TARGETS = {
     "movements": ("person_key", "entry_point_id", "direction", "at", "day", "region_code", "mode",
                   "certificate_number", "document_status", "screening_result", "screening_test_type", "source_ref"),
     "facility_reports": ("facility_id", "report_day", "submitted_at", "tests_done", "positives"),
+    "certificates": ("number", "check_code", "facility_id", "person_key", "test_type", "certified_result", "issued_at",
+                     "issued_day", "valid_until", "revoked_at"),
 }
+# Staged beside a source's columns, not stored: the sample number a certificate names, by which it
+# is linked to its test.
+_STAGED_ONLY = {"certificates": (("test_ref", String(80)),)}
 # The unique key a row is a duplicate by. Naming it spares PostgreSQL checking every other unique
 # index (the primary key) for a conflict that cannot happen.
 _KEYS = {"test_results": ("facility_id", "source_ref"), "movements": ("entry_point_id", "source_ref"),
-         "facility_reports": ("facility_id", "report_day"), "persons": ("person_key",)}
-_DAY = {"test_results": "result_day", "movements": "day", "facility_reports": "report_day"}
+         "facility_reports": ("facility_id", "report_day"), "persons": ("person_key",), "certificates": ("number",)}
+_DAY = {"test_results": "result_day", "movements": "day", "facility_reports": "report_day", "certificates": "issued_day"}
 # Marks the first row of each person in a chunk: that row's person columns are the ones inserted.
 _FIRST_OF_PERSON = "first_of_person"
 
@@ -50,6 +55,7 @@ _FIRST_OF_PERSON = "first_of_person"
 def _staging_table(source: str) -> Table:
     real = schema.metadata.tables[source]
     columns = [Column(c, real.c[c].type) for c in TARGETS[source]]
+    columns += [Column(name, type_) for name, type_ in _STAGED_ONLY.get(source, ())]
     if "person_key" in TARGETS[source]:
         columns += [Column(c, schema.persons.c[c].type) for c in _PERSON_COLUMNS if c != "person_key"]
         columns.append(Column(_FIRST_OF_PERSON, Boolean))
@@ -82,6 +88,7 @@ class ChunkWriter:
         self.stage_table.create(conn)
         self.first_day: date | None = None
         self.last_day: date | None = None
+        self.revoked = 0  # certificates already loaded that a row of this batch revoked
 
     def stage(self, rows: pd.DataFrame) -> Staged:
         """Valid, typed rows (casedb.ingest.validate) as staging rows; no database access, so
@@ -101,7 +108,13 @@ class ChunkWriter:
         write_rows(self.conn, staged.rows)
         if _FIRST_OF_PERSON in self.stage_table.c:
             self._insert_select("persons", _PERSON_COLUMNS, _FIRST_OF_PERSON)
-        inserted = self._insert_select(self.source, TARGETS[self.source], "true")
+        if self.source == "movements":
+            derive_document_status(self.conn, self.stage_table.name)
+        if self.source == "certificates":
+            self.revoked += revoke_certificates(self.conn, self.stage_table.name)
+            inserted = insert_certificates(self.conn, self.stage_table.name)
+        else:
+            inserted = self._insert_select(self.source, TARGETS[self.source], "true")
         # TRUNCATE on PostgreSQL: deleted rows of a temporary table are never vacuumed, and every
         # later chunk would scan them again.
         emptying = "TRUNCATE" if self.dialect == "postgresql" else "DELETE FROM"
@@ -157,6 +170,15 @@ class ChunkWriter:
             "source_ref": rows["source_ref"],
         }, index=rows.index)
 
+    def _certificates(self, rows: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({
+            "number": rows["number"], "check_code": rows["check_code"], "facility_id": rows["facility"].astype("int64"),
+            "person_key": self._person_keys(rows), "test_type": rows["test_type"],
+            "certified_result": rows["certified_result"], "issued_at": rows["issued_at"],
+            "issued_day": wib_days(rows["issued_at"]), "valid_until": rows["valid_until"], "revoked_at": rows["revoked_at"],
+            "test_ref": rows["test_ref"],
+        }, index=rows.index)
+
     def _facility_reports(self, rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({
             "facility_id": rows["facility"].astype("int64"), "report_day": rows["report_day"], "submitted_at": rows["submitted_at"],
@@ -165,6 +187,64 @@ class ChunkWriter:
 
     def close(self) -> None:
         self.stage_table.drop(self.conn)
+
+
+# A movement's document status as the certificate register has it at the moment of the movement,
+# checked in this order (as casedb.demo.travel.document_status): the number is not in the register
+# (not_found); the certificate is someone else's (mismatch); no authorisation of the issuer covered
+# its test type on the WIB issue day unrevoked at issue (issuer_unauthorized); the movement is past
+# its validity or its revocation (expired); else valid.
+def document_status_sql(movements: str) -> str:
+    """The register's document status of each row of the table (or alias) `movements`, as a scalar
+    SQL expression over its certificate_number, person_key and at."""
+    return f"""(
+    SELECT CASE
+        WHEN c.id IS NULL THEN 'not_found'
+        WHEN c.person_key <> {movements}.person_key THEN 'mismatch'
+        WHEN NOT EXISTS (
+            SELECT 1 FROM authorizations a
+            JOIN authorization_test_types att ON att.authorization_id = a.id
+            WHERE a.facility_id = c.facility_id AND att.test_type = c.test_type
+              AND a.valid_from <= c.issued_day AND c.issued_day <= a.valid_until
+              AND (a.revoked_at IS NULL OR a.revoked_at > c.issued_at)
+        ) THEN 'issuer_unauthorized'
+        WHEN c.valid_until < {movements}.at OR c.revoked_at <= {movements}.at THEN 'expired'
+        ELSE 'valid'
+    END
+    FROM (SELECT 1 AS one) AS probe
+    LEFT JOIN certificates c ON c.number = {movements}.certificate_number
+)"""
+
+
+def derive_document_status(conn: Connection, stage: str) -> None:
+    """Staged movements that named a certificate without a status get the register's."""
+    from casedb.ingest.validate import DERIVED_STATUS
+
+    conn.execute(text(f"UPDATE {stage} SET document_status = {document_status_sql(stage)} "
+                      f"WHERE document_status = :derived"), {"derived": DERIVED_STATUS})
+
+
+def insert_certificates(conn: Connection, stage: str) -> int:
+    """New certificates, each linked to the test its issuer sent under the sample number it names
+    (none when there is no such test: rule 2 of the fraud signals finds those)."""
+    names = ", ".join(TARGETS["certificates"])
+    picked = ", ".join(f"s.{c}" for c in TARGETS["certificates"])
+    return conn.execute(text(
+        f"INSERT INTO certificates ({names}, test_result_id) SELECT {picked}, r.id FROM {stage} s "
+        f"LEFT JOIN test_results r ON r.facility_id = s.facility_id AND r.source_ref = s.test_ref "
+        f"WHERE true ON CONFLICT (number) DO NOTHING"
+    )).rowcount
+
+
+def revoke_certificates(conn: Connection, stage: str) -> int:
+    """Certificates already in the register, unrevoked, that their own issuer now sends with a
+    revocation time: revoked from then on. A revocation is never undone by a file."""
+    return conn.execute(text(
+        f"UPDATE certificates SET revoked_at = (SELECT MIN(s.revoked_at) FROM {stage} s "
+        f"WHERE s.number = certificates.number AND s.facility_id = certificates.facility_id) "
+        f"WHERE revoked_at IS NULL AND EXISTS (SELECT 1 FROM {stage} s WHERE s.number = certificates.number "
+        f"AND s.facility_id = certificates.facility_id AND s.revoked_at IS NOT NULL)"
+    )).rowcount
 
 
 def _key_jitter(keys: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SERVER_START_SECONDS = 60
 # Set as in any deployment outside the demo database: without it the upload page refuses to load.
-NIK_PEPPER = "browser-suite-pepper"
+NIK_PEPPER = "browser-suite-pepper-Strong-0123456789"
 # Generous: the first run of a page on a cold server compiles queries and loads the demo city.
 PAGE_TIMEOUT_MS = 30_000
 

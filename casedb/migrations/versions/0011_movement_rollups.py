@@ -4,15 +4,15 @@ origin/destination region, screening per test type and result, imported cases pe
 Adds the test type of an on-the-spot screening to movements and the origin of an imported case to
 cases, and fills the new rollups and the origins from the rows already there.
 
-Revision ID: 0006_movement_rollups
-Revises: 0005_case_outcomes
+Revision ID: 0011_movement_rollups
+Revises: 0010_one_case_per_person
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_movement_rollups'
-down_revision = '0005_case_outcomes'
+revision = '0011_movement_rollups'
+down_revision = '0010_one_case_per_person'
 branch_labels = None
 depends_on = None
 
