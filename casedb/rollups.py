@@ -93,7 +93,48 @@ _REFRESH = {
         WHERE day BETWEEN :start AND :end
         GROUP BY day, entry_point_id, direction
     """,
+    "daily_movement": """
+        INSERT INTO daily_movement (day, entry_point_id, direction, mode, document_status, movements)
+        SELECT day, entry_point_id, direction, mode, document_status, COUNT(*)
+        FROM movements
+        WHERE day BETWEEN :start AND :end
+        GROUP BY day, entry_point_id, direction, mode, document_status
+    """,
+    # {hour}: the UTC hour of `at`, per engine (_HOUR); WIB is seven hours ahead.
+    "daily_movement_hour": """
+        INSERT INTO daily_movement_hour (day, hour, direction, movements)
+        SELECT day, wib_hour, direction, COUNT(*)
+        FROM (SELECT day, direction, ({hour} + 7) % 24 AS wib_hour
+              FROM movements WHERE day BETWEEN :start AND :end) AS m
+        GROUP BY day, wib_hour, direction
+    """,
+    "daily_movement_region": """
+        INSERT INTO daily_movement_region (day, region_code, direction, movements)
+        SELECT day, COALESCE(region_code, ''), direction, COUNT(*)
+        FROM movements
+        WHERE day BETWEEN :start AND :end
+        GROUP BY day, COALESCE(region_code, ''), direction
+    """,
+    "daily_screening": """
+        INSERT INTO daily_screening (day, entry_point_id, test_type, result, screened)
+        SELECT day, entry_point_id, COALESCE(screening_test_type, ''), screening_result, COUNT(*)
+        FROM movements
+        WHERE day BETWEEN :start AND :end AND screening_result IS NOT NULL
+        GROUP BY day, entry_point_id, COALESCE(screening_test_type, ''), screening_result
+    """,
+    "daily_imported_origin": """
+        INSERT INTO daily_imported_origin (day, region_code, imported_cases)
+        SELECT confirmed_day, COALESCE(import_region_code, ''), COUNT(*)
+        FROM cases
+        WHERE confirmed_day BETWEEN :start AND :end AND is_imported
+        GROUP BY confirmed_day, COALESCE(import_region_code, '')
+    """,
 }
+_HOUR = {"sqlite": "CAST(strftime('%H', at) AS INTEGER)", "postgresql": "CAST(EXTRACT(HOUR FROM at) AS INTEGER)"}
+# The rollups each writer refreshes: movement loads, and case changes (new cases, outcomes, imports).
+MOVEMENT_ROLLUPS = ("daily_entry_point", "daily_movement", "daily_movement_hour", "daily_movement_region",
+                    "daily_screening")
+CASE_ROLLUPS = ("daily_area", "daily_imported_origin")
 
 _BUILT = {"daily_facility_compliance": _facility_compliance}
 ALL_DAYS = (date(1900, 1, 1), date(9999, 12, 31))
@@ -108,6 +149,7 @@ def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = 
             continue  # a database before migration 0005, which fills the table when it creates it
         sql = _REFRESH[table] if table in _REFRESH else _BUILT[table](conn.dialect.name)
         conn.execute(text(f"DELETE FROM {table} WHERE day BETWEEN :start AND :end"), params)
+        sql = sql.replace("{hour}", _HOUR.get(conn.dialect.name, _HOUR["postgresql"]))
         conn.execute(text(sql), params)
 
 

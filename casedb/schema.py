@@ -278,6 +278,9 @@ cases = Table(
     Column("died_at", DateTime, nullable=True),
     Column("died_day", Date, nullable=True),
     Column("is_imported", Boolean, nullable=False),
+    # Origin (movements.region_code) of the person's last entry in the 14 days before confirmation;
+    # empty when not imported or when that entry named no origin.
+    Column("import_region_code", String(13), nullable=True),
     CheckConstraint("recovered_at IS NULL OR died_at IS NULL", name="one_outcome"),
     Index(None, "confirmed_day", "kelurahan_code"),
     Index(None, "recovered_day"),
@@ -345,8 +348,11 @@ movements = Table(
     Column("certificate_number", String(40), nullable=True),
     Column("document_status", String(20), nullable=False),
     Column("screening_result", String(10), nullable=True),
+    # The test done on the spot (pcr or antigen); empty when not stated or not screened.
+    Column("screening_test_type", String(10), nullable=True),
     Column("source_ref", String(80), nullable=False),
     _one_of("direction", DIRECTIONS),
+    _one_of("screening_test_type", TEST_TYPES),
     _one_of("mode", TRAVEL_MODES),
     _one_of("document_status", DOCUMENT_STATUSES),
     UniqueConstraint("entry_point_id", "source_ref"),
@@ -430,7 +436,7 @@ daily_facility_compliance = Table(
     *[Column(f"rr_{k}", Integer, nullable=False) for k in range(LATENCY_BUCKETS)],
 )
 
-# One row per calendar day 2019-2040 (casedb.migrations 0005): what expected reporting days are
+# One row per calendar day 2019-2040 (casedb.migrations 0011): what expected reporting days are
 # counted over, without date arithmetic that differs between the two engines.
 CALENDAR_RANGE = ("2019-01-01", "2040-12-31")
 calendar = Table(
@@ -440,6 +446,55 @@ calendar = Table(
     Column("iso_weekday", String(1), nullable=False, comment="1=Monday .. 7=Sunday"),
     Column("day_number", Integer, nullable=False, comment="days since 2000-01-01"),
     Column("ends_at", DateTime, nullable=False, comment="naive UTC moment the WIB day ends (17:00 UTC)"),
+)
+
+# Movement rollups (casedb.rollups): what the movement page reads. A region or test type that a
+# record did not state is '' (a primary key cannot be empty), shown as "not stated".
+daily_movement = Table(
+    "daily_movement",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("entry_point_id", Integer, ForeignKey("entry_points.id"), primary_key=True),
+    Column("direction", String(3), primary_key=True),
+    Column("mode", String(10), primary_key=True),
+    Column("document_status", String(20), primary_key=True),
+    Column("movements", Integer, nullable=False),
+)
+
+daily_movement_hour = Table(
+    "daily_movement_hour",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("hour", Integer, primary_key=True, comment="WIB hour of the day, 0-23"),
+    Column("direction", String(3), primary_key=True),
+    Column("movements", Integer, nullable=False),
+)
+
+daily_movement_region = Table(
+    "daily_movement_region",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("region_code", String(13), primary_key=True, comment="origin of entries, destination of exits; '' not stated"),
+    Column("direction", String(3), primary_key=True),
+    Column("movements", Integer, nullable=False),
+)
+
+daily_screening = Table(
+    "daily_screening",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("entry_point_id", Integer, ForeignKey("entry_points.id"), primary_key=True),
+    Column("test_type", String(10), primary_key=True, comment="'' when the record did not say"),
+    Column("result", String(10), primary_key=True),
+    Column("screened", Integer, nullable=False),
+)
+
+daily_imported_origin = Table(
+    "daily_imported_origin",
+    metadata,
+    Column("day", Date, primary_key=True, comment="WIB day of confirmation"),
+    Column("region_code", String(13), primary_key=True, comment="cases.import_region_code; '' not stated"),
+    Column("imported_cases", Integer, nullable=False),
 )
 
 # --- Operations ----------------------------------------------------------------------------------
@@ -517,4 +572,5 @@ demo_ground_truth = Table(
     Index(None, "entity", "entity_id"),
 )
 
-ROLLUP_TABLES = (daily_area, daily_facility_tests, daily_entry_point, daily_facility_compliance)
+ROLLUP_TABLES = (daily_area, daily_facility_tests, daily_entry_point, daily_facility_compliance, daily_movement,
+                 daily_movement_hour, daily_movement_region, daily_screening, daily_imported_origin)

@@ -119,7 +119,8 @@ class Simulator:
             "certificate_number": np.where(has_document, [f"SK/SIM/{self.rng.integers(10**6):06d}" for _ in range(n)],
                                            ""),
             "document_status": documents,
-            "screening_result": np.where(self.rng.random(n) < 0.1, "Negatif", ""),
+            "screening_result": (screened := np.where(self.rng.random(n) < 0.1, "Negatif", "")),
+            "screening_test_type": np.where(screened != "", "Antigen", ""),
         })
 
     def facility_reports(self, n: int, now: datetime) -> pd.DataFrame:

@@ -21,6 +21,8 @@ PASSWORD = "access-test-password"
 # Who may open which page, written from DESIGN section 1, not read from the code under test.
 EXPECTED = {
     "overview": {"mayor", "health", "press", "admin"},
+    # Movement in and out of the city: the mayor's office and the health office (issue 13).
+    "movement": {"mayor", "health"},
     # Operators answer checkpoint officers' calls and manage the authorisations a verification rests on.
     "certificate_check": {"checkpoint", "health", "admin"},
     "audit": {"admin"},

@@ -492,3 +492,23 @@ def test_an_upload_into_the_demo_city_gets_ids_after_the_city_rows(empty_db):
     # sequence value too, where it falls in person-key order, which the pepper decides.)
     assert rows(empty_db, "SELECT COUNT(*) FROM movements WHERE id > :m AND id <= :last", m=city_max,
                 last=city_max + 6) == [(5,)]
+
+
+def test_checkpoint_records_loaded_after_the_cases_make_them_imported(db):
+    """The same two files in the other order: the entries arrive after the cases were confirmed, and
+    the cases become imported (with their origin), their rollups with them."""
+    load(db, "test_results", FIXTURES / "results_good.csv", pepper=PEPPER)
+    assert rows(db, "SELECT day, new_cases, imported_cases FROM daily_area ORDER BY 1") == [
+        (date(2021, 8, 1), 1, 0), (date(2021, 8, 2), 1, 0)]
+    load(db, "movements", FIXTURES / "movements.csv", pepper=PEPPER)
+    assert rows(db, "SELECT tr.source_ref, c.is_imported, c.import_region_code FROM cases c JOIN test_results tr "
+                    "ON tr.id = c.test_result_id ORDER BY 1") == [("R1", True, "31.71"), ("R6", True, "14.06")]
+    assert rows(db, "SELECT day, new_cases, imported_cases FROM daily_area ORDER BY 1") == [
+        (date(2021, 8, 1), 1, 1), (date(2021, 8, 2), 1, 1)]
+    assert rows(db, "SELECT day, region_code, imported_cases FROM daily_imported_origin ORDER BY 1") == [
+        (date(2021, 8, 1), "31.71", 1), (date(2021, 8, 2), "14.06", 1)]
+    # The movement rollups beside daily_entry_point.
+    assert rows(db, "SELECT SUM(movements) FROM daily_movement") == [(5,)]
+    assert rows(db, "SELECT SUM(movements) FROM daily_movement_hour") == [(5,)]
+    assert rows(db, "SELECT test_type, result, screened FROM daily_screening ORDER BY 2") == [
+        ("", "negative", 1), ("", "positive", 1)]

@@ -57,6 +57,8 @@ class PageSpec:
 # where it lands after signing in.
 PAGES = (
     PageSpec("overview", "pages/overview.py", ":material/monitoring:", FIGURE_ROLES, "monitoring"),
+    PageSpec("movement", "pages/movement.py", ":material/transfer_within_a_station:", ("mayor", "health"),
+             "monitoring"),
     PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:",
              ("checkpoint", "health", "admin"), "monitoring"),
     PageSpec("compliance", "pages/compliance.py", ":material/fact_check:", ("health", "mayor"), "analysis"),

@@ -222,7 +222,7 @@ def _finish_movements(movements: pd.DataFrame, certificates: pd.DataFrame, plan:
         "direction": movements["direction"], "at": at, "day": pd.to_datetime((at + 7 * HOUR).astype("datetime64[D]")),
         "region_code": movements["region_code"], "mode": movements["mode"],
         "certificate_number": movements["certificate_number"], "document_status": movements["document_status"],
-        "screening_result": movements["screening_result"],
+        "screening_result": movements["screening_result"], "screening_test_type": movements["screening_test_type"],
         "source_ref": numbered("M", ids, 10),
         "fraud": movements["fraud"],
     })
@@ -254,9 +254,9 @@ def _cases(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, tests: p
     kel = persons["home_kelurahan_code"].to_numpy()[person]
     kecamatan_name = kecamatan.set_index("code")["name"].reindex(pd.Series(kel).str.slice(0, 8)).to_numpy()
     age = pd.DatetimeIndex(confirmed).year.to_numpy() - persons["birth_year"].to_numpy()[person]
-    entries = movements.loc[movements["direction"] == "in", ["person", "at"]].rename(
+    entries = movements.loc[movements["direction"] == "in", ["person", "at", "region_code"]].rename(
         columns={"person": "person_key", "at": "entered_at"})
-    imported = cases_rule.imported(pd.DataFrame({"person_key": person, "confirmed_at": confirmed}), entries).to_numpy()
+    origins = cases_rule.import_origins(pd.DataFrame({"person_key": person, "confirmed_at": confirmed}), entries)
 
     outcome = epidemic.outcomes(rng, tl, confirmed, age)
     days = {k: pd.to_datetime((v + 7 * HOUR).astype("datetime64[D]")) for k, v in outcome.items()}
@@ -268,7 +268,7 @@ def _cases(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, tests: p
         "sex": persons["sex"].to_numpy()[person], "cluster": epidemic.clusters(cases, kecamatan_name),
         "hospitalised_at": outcome["hospitalised_at"], "recovered_at": outcome["recovered_at"],
         "recovered_day": days["recovered_at"], "died_at": outcome["died_at"], "died_day": days["died_at"],
-        "is_imported": imported,
+        "is_imported": origins["is_imported"].to_numpy(), "import_region_code": origins["import_region_code"].to_numpy(),
     })
 
 

@@ -110,6 +110,9 @@ def legs(rng: np.random.Generator, tl: Timeline, trips: pd.DataFrame, certificat
     entering = frame["direction"].to_numpy() == "in"
     screened = entering & (rng.random(len(frame)) < 0.08 * tl.document_rules()[tl.day_of(frame["at"].to_numpy())])
     frame["screening_result"] = np.where(screened, np.where(rng.random(len(frame)) < 0.015, "positive", "negative"), None)
+    # Mostly rapid antigen at the posts, PCR for one trip in five (no draw from rng, so that the rest
+    # of the city stays as it was).
+    frame["screening_test_type"] = np.where(screened, np.where(frame["trip"].to_numpy() % 5 == 0, "pcr", "antigen"), None)
     return frame
 
 

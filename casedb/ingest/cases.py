@@ -4,9 +4,12 @@ the demo city (`casedb.demo.city`), so that demo figures cannot drift from produ
 A positive PCR or antigen result of a person who has no case yet confirms a case at the result's
 moment, counted in the person's home kelurahan. Antibody tests never confirm a case; people who live
 outside the city are not city cases (they are notified to their home region). A case is imported
-when its person entered the city in the 14 days before confirmation.
+when its person entered the city in the 14 days before confirmation (an entry at most 14 x 24 hours
+before the confirming result, and not after it); its origin is that of the last such entry.
+Checkpoint records may arrive after the case: `update_imports` recomputes both for the cases an
+entry could touch whenever movements are loaded.
 
-The rules are pandas functions over plain frames (`confirmations`, `imported`, `age_group`);
+The rules are pandas functions over plain frames (`confirmations`, `import_origins`, `age_group`);
 `create_cases` feeds them from the database.
 """
 from __future__ import annotations
@@ -37,7 +40,7 @@ _CANDIDATES = text(f"""
     WHERE {_POSITIVES}
 """).bindparams(bindparam("confirming", expanding=True))
 _ENTRIES = text(f"""
-    SELECT DISTINCT m.person_key, m.at AS entered_at
+    SELECT DISTINCT m.person_key, m.at AS entered_at, m.region_code
     FROM test_results tr JOIN movements m ON m.person_key = tr.person_key AND m.direction = 'in'
     WHERE {_POSITIVES}
 """).bindparams(bindparam("confirming", expanding=True))
@@ -62,15 +65,73 @@ def confirmations(results: pd.DataFrame) -> pd.DataFrame:
     return confirming.sort_values(["result_at", "test_result_id"], kind="stable").drop_duplicates("person_key")
 
 
-def imported(cases: pd.DataFrame, entries: pd.DataFrame) -> pd.Series:
-    """Whether each case (person_key, confirmed_at) is imported: its person entered the city
-    (entries: person_key, entered_at) at most IMPORT_WINDOW before the confirmation, and not after it."""
+def import_origins(cases: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
+    """For each case (person_key, confirmed_at): is_imported, whether its person entered the city
+    (entries: person_key, entered_at, region_code) at most IMPORT_WINDOW before the confirmation and
+    not after it, and import_region_code, the region of the last such entry (None when not imported
+    or when that entry named none). Indexed as `cases`."""
+    if "region_code" not in entries:
+        entries = entries.assign(region_code=None)
     joined = entries.merge(pd.DataFrame({"person_key": cases["person_key"].to_numpy(),
                                          "confirmed_at": pd.to_datetime(cases["confirmed_at"]).to_numpy(),
                                          "case": range(len(cases))}), on="person_key")
-    entered = pd.to_datetime(joined["entered_at"])
-    recent = joined.loc[(entered <= joined["confirmed_at"]) & (entered >= joined["confirmed_at"] - IMPORT_WINDOW), "case"]
-    return pd.Series(pd.RangeIndex(len(cases)).isin(recent.to_numpy()), index=cases.index)
+    entered = pd.to_datetime(joined["entered_at"], format="ISO8601")
+    recent = joined.assign(entered_at=entered)[(entered <= joined["confirmed_at"])
+                                               & (entered >= joined["confirmed_at"] - IMPORT_WINDOW)]
+    # The last entry; of two at the same moment, the one with the greater region code (any fixed choice).
+    last = recent.sort_values(["case", "entered_at", "region_code"], na_position="first").drop_duplicates(
+        "case", keep="last").set_index("case")["region_code"]
+    region = last.reindex(range(len(cases)))
+    return pd.DataFrame({
+        "is_imported": pd.RangeIndex(len(cases)).isin(last.index),
+        "import_region_code": pd.Series([None if pd.isna(r) else r for r in region], dtype=object).to_numpy(),
+    }, index=cases.index)
+
+
+def imported(cases: pd.DataFrame, entries: pd.DataFrame) -> pd.Series:
+    """Whether each case (person_key, confirmed_at) is imported (see `import_origins`)."""
+    return import_origins(cases, entries)["is_imported"]
+
+
+_CASES_IN = text("""
+    SELECT id, person_key, confirmed_at, confirmed_day, is_imported, import_region_code FROM cases
+    WHERE confirmed_day BETWEEN :start AND :end
+""")
+_CASE_ENTRIES = text("""
+    SELECT DISTINCT m.person_key, m.at AS entered_at, m.region_code
+    FROM cases c JOIN movements m ON m.person_key = c.person_key AND m.direction = 'in' AND m.at <= c.confirmed_at
+    WHERE c.confirmed_day BETWEEN :start AND :end
+""")
+_SET_IMPORT = text("UPDATE cases SET is_imported = :is_imported, import_region_code = :import_region_code "
+                   "WHERE id = :id")
+
+
+def update_imports(conn: Connection, first_day: date, last_day: date) -> tuple[date, date] | None:
+    """Recompute is_imported and import_region_code of every case that an entry on WIB days
+    first_day..last_day can make imported (confirmed on those days or up to 14 days later); return
+    the first and last confirmed day of the cases that changed, None when none did."""
+    params = {"start": first_day, "end": min(last_day, date.max - IMPORT_WINDOW) + IMPORT_WINDOW}
+    cases = pd.DataFrame(conn.execute(_CASES_IN, params).mappings().all(),
+                         columns=["id", "person_key", "confirmed_at", "confirmed_day", "is_imported",
+                                  "import_region_code"])
+    if cases.empty:
+        return None
+    cases["confirmed_at"] = pd.to_datetime(cases["confirmed_at"], format="ISO8601")
+    entries = pd.DataFrame(conn.execute(_CASE_ENTRIES, params).mappings().all(),
+                           columns=["person_key", "entered_at", "region_code"])
+    now = import_origins(cases, entries)
+    before = cases["import_region_code"].astype(object)
+    changed = ((now["is_imported"] != cases["is_imported"].astype(bool))
+               | (now["import_region_code"].fillna("") != before.where(before.notna(), "")))
+    if not changed.any():
+        return None
+    conn.execute(_SET_IMPORT, [
+        {"id": int(i), "is_imported": bool(imp), "import_region_code": None if pd.isna(region) else region}
+        for i, imp, region in zip(cases.loc[changed, "id"], now.loc[changed, "is_imported"],
+                                  now.loc[changed, "import_region_code"])
+    ])
+    days = pd.to_datetime(cases.loc[changed, "confirmed_day"])
+    return days.min().date(), days.max().date()
 
 
 def create_cases(conn: Connection, batch_id: int) -> tuple[int, date | None, date | None]:
@@ -85,11 +146,12 @@ def create_cases(conn: Connection, batch_id: int) -> tuple[int, date | None, dat
                                                       "home_kelurahan_code": "kelurahan_code"})
     if cases.empty:
         return 0, None, None
-    entries = pd.DataFrame(conn.execute(_ENTRIES, params).mappings().all(), columns=["person_key", "entered_at"])
+    entries = pd.DataFrame(conn.execute(_ENTRIES, params).mappings().all(),
+                           columns=["person_key", "entered_at", "region_code"])
     cases = cases.assign(
         confirmed_day=wib_days(cases["confirmed_at"]),
         age_group=age_group(cases["confirmed_at"].dt.year - cases["birth_year"].astype("Float64")),
-        is_imported=imported(cases, entries),
+        **import_origins(cases, entries),
     ).drop(columns=["birth_year", "test_type", "result", "is_resident"])
     # In person-key order, as the rows' persons sit in their index, so that checking each case's
     # person walks that index once rather than jumping about it.

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from casedb import data_version, rollups, schema, settings
 from casedb.bulk import ConvertedRows, convert_frame, write_rows
-from casedb.ingest.cases import create_cases
+from casedb.ingest.cases import create_cases, update_imports
 from casedb.ingest.errors import IngestRefused, Message, reasons_to_text
 from casedb.ingest.formats import open_reader
 from casedb.ingest.masking import cell_kind, mask_row
@@ -41,7 +41,7 @@ SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outc
 # Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
 ROW_BY_ROW = ("outcomes", "facilities")
 _ROLLUPS = {"test_results": ("daily_facility_tests", "daily_facility_compliance"),
-            "movements": ("daily_entry_point",)}
+            "movements": rollups.MOVEMENT_ROLLUPS}
 # The PostgreSQL advisory lock key under which a load creates cases and refreshes rollups.
 AFTER_ROWS_LOCK = 0x6361736573
 Progress = Callable[[int, int], None]
@@ -262,9 +262,14 @@ def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWrite
     if source == "test_results":
         summary.cases_created, first_case, last_case = create_cases(conn, batch_id)
         if first_case is not None:
-            rollups.refresh(conn, first_case, last_case, ("daily_area",))
+            rollups.refresh(conn, first_case, last_case, rollups.CASE_ROLLUPS)
     if source in _ROLLUPS and writer.first_day is not None:
         rollups.refresh(conn, writer.first_day, writer.last_day, _ROLLUPS[source])
+    if source == "movements" and writer.first_day is not None:
+        # Entries that arrive after the case was confirmed may make it imported.
+        changed = update_imports(conn, writer.first_day, writer.last_day)
+        if changed is not None:
+            rollups.refresh(conn, *changed, rollups.CASE_ROLLUPS)
     if summary.accepted or summary.rejected:
         data_version.bump(conn)
 

@@ -255,6 +255,12 @@ MOVEMENTS = Source(
                         "Result of an on-the-spot test, if one was done.",
                         _values({"Positif": "positive", "Negatif": "negative", "Invalid": "invalid"})),
               vocabulary=RESULT),
+        Field("screening_test_type", "vocabulary", False, ("Jenis Tes di Pos", "Jenis Skrining", "Jenis Tes Skrining"),
+              "Antigen",
+              _describe("Jenis tes di pos (PCR, Antigen, Antibodi) bila dites di tempat; kosong bila tidak.",
+                        "Type of the on-the-spot test (PCR, antigen, antibody), if one was done.",
+                        _values({"PCR": "pcr", "Antigen": "antigen", "Antibodi": "antibody"})),
+              vocabulary=TEST_TYPE),
     ),
     PERSONAL_HEADERS,
 )

@@ -35,7 +35,7 @@ TARGETS = {
     "test_results": ("facility_id", "person_key", "test_type", "purpose", "specimen_at", "result_at", "reported_at",
                      "result_day", "result", "source_ref", "batch_id"),
     "movements": ("person_key", "entry_point_id", "direction", "at", "day", "region_code", "mode",
-                  "certificate_number", "document_status", "screening_result", "source_ref"),
+                  "certificate_number", "document_status", "screening_result", "screening_test_type", "source_ref"),
     "facility_reports": ("facility_id", "report_day", "submitted_at", "tests_done", "positives"),
     "certificates": ("number", "check_code", "facility_id", "person_key", "test_type", "certified_result", "issued_at",
                      "issued_day", "valid_until", "revoked_at"),
@@ -166,6 +166,7 @@ class ChunkWriter:
             "direction": rows["direction"], "at": rows["at"], "day": wib_days(rows["at"]),
             "region_code": rows["region"], "mode": rows["mode"], "certificate_number": rows["certificate_number"],
             "document_status": rows["document_status"], "screening_result": rows["screening_result"],
+            "screening_test_type": rows["screening_test_type"].where(rows["screening_result"].notna(), None),
             "source_ref": rows["source_ref"],
         }, index=rows.index)
 
