@@ -1,4 +1,4 @@
-"""Daily rollups per kelurahan, per facility and test type, and per entry point.
+"""Daily rollups per kelurahan, per H3 cell of new cases, per facility and test type, and per entry point.
 
 Every writer calls `refresh` for the WIB days it touched, inside its own transaction, so that pages
 read small tables whose size does not grow with the raw history. A refresh recomputes whole days
@@ -27,6 +27,13 @@ _REFRESH = {
             FROM cases WHERE died_day BETWEEN :start AND :end
         ) AS events
         GROUP BY day, kelurahan_code
+    """,
+    "daily_case_cells": """
+        INSERT INTO daily_case_cells (day, h3_r9, h3_r8, h3_r7, new_cases)
+        SELECT confirmed_day, h3_r9, MIN(h3_r8), MIN(h3_r7), COUNT(*)
+        FROM cases
+        WHERE confirmed_day BETWEEN :start AND :end AND h3_r9 IS NOT NULL
+        GROUP BY confirmed_day, h3_r9
     """,
     "daily_facility_tests": """
         INSERT INTO daily_facility_tests (day, facility_id, test_type, tests, positives, negatives)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from casedb import reference
+from casedb.cells import cell_columns
 from casedb.demo import epidemic, facilities, people, travel
 from casedb.demo.epidemic import ANTIGEN, test_block, to_moments
 from casedb.demo.scales import HISTORY_DAYS, Scale
@@ -249,6 +250,7 @@ def _cases(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, test_ids
         "hospitalised_at": outcome["hospitalised_at"], "recovered_at": outcome["recovered_at"],
         "recovered_day": days["recovered_at"], "died_at": outcome["died_at"], "died_day": days["died_at"],
         "is_imported": imported,
+        **cell_columns(persons["approx_lat"].to_numpy()[person], persons["approx_lon"].to_numpy()[person]),
     })
 
 

@@ -180,7 +180,7 @@ def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWrite
     if source == "test_results":
         summary.cases_created, first_case, last_case = create_cases(conn, batch_id)
         if first_case is not None:
-            rollups.refresh(conn, first_case, last_case, ("daily_area",))
+            rollups.refresh(conn, first_case, last_case, ("daily_area", "daily_case_cells"))
     if source in _ROLLUPS and writer.first_day is not None:
         rollups.refresh(conn, writer.first_day, writer.last_day, (_ROLLUPS[source],))
     if summary.accepted or summary.rejected:
