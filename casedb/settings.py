@@ -65,6 +65,16 @@ def _text(text: str) -> str:
     return str(text).strip()
 
 
+BASEMAPS = ("none", "carto-light", "carto-dark")
+
+
+def _basemap(text: str) -> str:
+    value = str(text).strip().lower()
+    if value not in BASEMAPS:
+        raise ValueError(text)
+    return value
+
+
 def _sso_roles(text: str) -> tuple[tuple[str, str, str], ...]:
     """`@dinkes.go.id=health, group:humas=press` -> (("domain", "dinkes.go.id", "health"), ("group", "humas", "press"))."""
     rules = []
@@ -121,6 +131,14 @@ SETTINGS: dict[str, Setting] = {
                 "domain) or `group:name=role` (a value of the groups claim); group rules win over domain "
                 "rules. A signed-in identity no rule matches is refused.",
                 "rules such as @dinkes.pekanbaru.go.id=health, group:humas=press"),
+        Setting("BOUNDARIES_PATH", "", _text,
+                "GeoJSON file of official kelurahan polygons keyed by Kemendagri code (property code or "
+                "kode, 14.71.xx.xxxx). Empty: the approximate polygons shipped in assets/boundaries/.",
+                "a path to a GeoJSON file, or nothing"),
+        Setting("MAP_BASEMAP", "none", _basemap,
+                "Background map under the map page's layers: none (no request leaves the machine; the "
+                "layers draw over the city outline), or carto-light / carto-dark (CARTO tiles, no token).",
+                "none, carto-light or carto-dark"),
         Setting("SSO_GROUPS_CLAIM", "groups", _text,
                 "Name of the ID-token claim that lists the user's groups.", "a claim name"),
     )

@@ -52,6 +52,7 @@ class PageSpec:
 
 PAGES = (
     PageSpec("overview", "pages/overview.py", ":material/monitoring:", FIGURE_ROLES),
+    PageSpec("map", "pages/map.py", ":material/map:", ("mayor", "health")),
     PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:",
              ("checkpoint", "health", "admin")),
     PageSpec("audit", "pages/audit.py", ":material/history:", ("admin",)),
