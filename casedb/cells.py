@@ -9,6 +9,10 @@ Sizes in Pekanbaru (about 1,850 people per km2 on average, 4 per household): a r
 (0.74 km2) holds about 1,400 people, several hundred households: the mayor's hexagons; a
 resolution-9 cell (0.105 km2) about 50 households: health's finer view; resolution 7 (5.2 km2) is
 the parent small resolution-8 cells are merged into.
+
+A case's resolution-8 and -7 cells are the parents of its resolution-9 cell, not the cells its
+point falls in at those resolutions (H3 cells do not nest exactly; near an edge the two differ), so
+that the counts of the children of a cell always add up to the cell's count.
 """
 from __future__ import annotations
 
