@@ -46,9 +46,10 @@ OUTLINE_LINE = (90, 90, 90)
 
 
 def basemap_arguments(basemap: str) -> dict:
-    """pydeck's map arguments for MAP_BASEMAP: none draws no basemap and fetches nothing."""
+    """pydeck's map arguments for MAP_BASEMAP. none: no provider and pydeck's "no style given"
+    marker, which Streamlit's map reads as "no basemap" (a missing style would get CARTO's)."""
     if basemap == "none":
-        return {"map_provider": None, "map_style": None}
+        return {"map_provider": None}
     return {"map_provider": "carto", "map_style": basemap.split("-", 1)[1]}
 
 
