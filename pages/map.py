@@ -71,9 +71,9 @@ def map_view() -> None:
         day = st.select_slider(t("map.day"), options=days, format_func=format_date, key="map_day")
         start, end = map_figures.window_bounds(choice, day)
 
-    layer_columns = st.columns(len(maps.LAYERS))
-    layers_on = [layer for layer, column in zip(maps.LAYERS, layer_columns)
-                 if column.toggle(t(f"map.layer.{layer}"), value=layer in maps.DEFAULT_LAYERS, key=f"map_layer_{layer}")]
+    layer_columns = st.columns(3)
+    layers_on = [layer for i, layer in enumerate(maps.LAYERS)
+                 if layer_columns[i % 3].toggle(t(f"map.layer.{layer}"), value=layer in maps.DEFAULT_LAYERS, key=f"map_layer_{layer}")]
     hexagon_choice = "safe"
     if role == "health" and "hexagons" in layers_on:
         hexagon_choice = st.radio(t("map.hexagons.resolution"), map_figures.HEXAGON_CHOICES["health"],
