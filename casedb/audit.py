@@ -31,6 +31,7 @@ ACTIONS = (
     "upload",
     "user_change",
     "facility_change",
+    "case_outcome",
 )
 OUTCOMES = ("success", "failure", "refused")
 

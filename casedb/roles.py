@@ -80,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     engine = get_engine(args.database_url)
-    create_reader(engine, password, args.role)
+    try:
+        create_reader(engine, password, args.role)
+    except Exception as error:  # noqa: BLE001 - the driver's and SQLAlchemy's errors alike: a message, no traceback
+        print(f"error: {str(error).splitlines()[0]} (run this as a PostgreSQL superuser, or as a user with "
+              f"CREATEROLE that owns the database)", file=sys.stderr)
+        return 1
     print(f"role {args.role}: SELECT granted on {engine.url.database} (all tables but "
           f"{', '.join(sorted(UNREADABLE_TABLES))}); set READ_DATABASE_URL to "
           f"{make_url(reader_url(engine, 'PASSWORD', args.role)).render_as_string(hide_password=True)}")

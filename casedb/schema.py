@@ -277,6 +277,7 @@ cases = Table(
     Column("sex", String(1), nullable=True),
     Column("cluster", String(40), nullable=True),
     Column("hospitalised_at", DateTime, nullable=True),
+    Column("discharged_at", DateTime, nullable=True),
     Column("recovered_at", DateTime, nullable=True),
     Column("recovered_day", Date, nullable=True),
     Column("died_at", DateTime, nullable=True),
@@ -288,6 +289,27 @@ cases = Table(
     Index(None, "died_day"),
     Index(None, "person_key"),
     Index(None, "cluster"),
+)
+
+OUTCOME_KINDS = ("admission", "discharge", "recovery", "death")
+
+# Every outcome a hospital or puskesmas sent for a case (casedb.ingest.outcomes), kept as it came:
+# the case's own columns (hospitalised_at, discharged_at, recovered_at, died_at) hold what follows
+# from them, and a death that replaced a recovery leaves both rows here and an audit row.
+case_outcomes = Table(
+    "case_outcomes",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("case_id", BigInteger, ForeignKey("cases.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("facility_id", Integer, ForeignKey("facilities.id"), nullable=True),
+    Column("batch_id", Integer, ForeignKey("ingest_batches.id"), nullable=True),
+    _one_of("kind", OUTCOME_KINDS),
+    # The same outcome sent again (same case, kind and moment) is a duplicate.
+    UniqueConstraint("case_id", "kind", "at"),
+    Index(None, "day"),
 )
 
 contacts = Table(

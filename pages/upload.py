@@ -31,7 +31,7 @@ def dictionary_table(spec, lang: str) -> pd.DataFrame:
     })
 
 
-begin("upload")
+role = begin("upload")
 st.title(t("page.upload"))
 st.caption(t("upload.intro"))
 lang = language()
@@ -44,7 +44,9 @@ except IngestRefused as refused:
     st.error(refused.message.render(lang), icon=":material/key_off:")
     st.stop()
 
-source = st.selectbox(t("upload.source"), SOURCE_CHOICES, format_func=lambda s: t(f"upload.source.{s}", lang),
+# The facility registry is the operators' (admin) to change, as on the Facilities page.
+choices = [s for s in SOURCE_CHOICES if s != "facilities" or role == "admin"]
+source = st.selectbox(t("upload.source"), choices, format_func=lambda s: t(f"upload.source.{s}", lang),
                       key="upload_source")
 spec = SOURCES["test_results" if source == "fhir" else source]
 if source == "fhir":

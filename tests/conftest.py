@@ -26,7 +26,26 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgr
 DEMO_END = datetime(2026, 11, 27, 9, 30)  # naive UTC: 16:30 WIB
 # Row counts that casedb.demo.build reported for the small_city fixture, per backend.
 SMALL_CITY_BUILD_COUNTS: dict[str, dict[str, int]] = {}
+# Public facts gathered beside the repository (../shared/reference); a bare clone has no such folder.
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+def in_ci(environ=None) -> bool:
+    """Whether the run is CI's: the CI variable that CI services set, true unless empty, 0, false or no."""
+    value = (os.environ if environ is None else environ).get("CI", "")
+    return value.strip().lower() not in ("", "0", "false", "no")
+
+
+def require_shared_reference(path: Path | None = None, environ=None) -> Path:
+    """The shared reference folder for the tests that compare the project's facts with it. Missing:
+    those tests are skipped on a bare clone, and fail in CI (CI=true), where the folder must be."""
+    path = SHARED_REFERENCE if path is None else path
+    if path.is_dir():
+        return path
+    if in_ci(environ):
+        pytest.fail(f"the shared reference folder {path} is missing; in CI the comparisons with it must run",
+                    pytrace=False)
+    pytest.skip(f"no shared reference folder at {path} (a bare clone): comparisons with it skipped outside CI")
 
 
 def _pg_admin() -> Engine:

@@ -95,3 +95,21 @@ def test_format_signed(lang, x, expected):
 def test_format_time_wib():
     assert i18n.format_time_wib(datetime(2026, 8, 5, 16, 30)) == "23:30 WIB"  # 16:30 UTC
     assert i18n.format_time_wib(datetime(2026, 8, 5, 17, 5)) == "00:05 WIB"
+
+
+def test_area_catalogs_join_the_shared_one_and_a_key_defined_twice_is_refused(tmp_path, monkeypatch):
+    import json
+
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en.json").write_text(json.dumps({"app.title": "Shared"}), encoding="utf-8")
+    (tmp_path / "en" / "map.json").write_text(json.dumps({"map.title": "Map"}), encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOG_DIR", tmp_path)
+    i18n.catalog.cache_clear()
+    try:
+        assert i18n.catalog("en") == {"app.title": "Shared", "map.title": "Map"}
+        (tmp_path / "en" / "movement.json").write_text(json.dumps({"map.title": "Again"}), encoding="utf-8")
+        i18n.catalog.cache_clear()
+        with pytest.raises(ValueError, match="map.title"):
+            i18n.catalog("en")
+    finally:
+        i18n.catalog.cache_clear()

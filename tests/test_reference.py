@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 
 from casedb import reference, schema
 from casedb.reference import populations
-from tests.conftest import SHARED_REFERENCE
+from tests.conftest import require_shared_reference
 
 CITY_BBOX = {"lon": (101.323, 101.605), "lat": (0.420, 0.691)}
 PUBLISHED_KECAMATAN = {"Binawidya": 116_248, "Tuahmadani": 178_437, "Payung Sekaki": 88_436}
 
 
 def shared(name: str) -> list[dict]:
-    with open(SHARED_REFERENCE / name, newline="", encoding="utf-8") as f:
+    with open(require_shared_reference() / name, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 

@@ -30,7 +30,9 @@ from casedb.ingest.validate import Context, validate
 from casedb.ingest.write import ChunkWriter, Staged
 from casedb.wib import now_utc
 
-SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements")
+SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities")
+# Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
+ROW_BY_ROW = ("outcomes", "facilities")
 _ROLLUPS = {"test_results": "daily_facility_tests", "movements": "daily_entry_point"}
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -82,15 +84,16 @@ def load(engine: Engine, source: str, file, *, file_name: str | None = None, pep
          created_by: str | None = None, chunk_rows: int = CHUNK_ROWS, progress: Progress | None = None) -> Summary:
     """Take in one file (path, bytes or binary stream) as one batch and return its counts."""
     spec = source_of(source)
-    pepper = pepper or resolve_pepper(engine)
+    # The facility registry holds no NIK: it needs no pepper.
+    pepper = pepper or ("" if spec.name == "facilities" else resolve_pepper(engine))
     if file_name is None and isinstance(file, (str, Path)):
         file_name = Path(file).name
     started = now_utc()
     sha256 = None
     try:
-        reader, info = open_reader(file, spec, chunk_rows)
+        reader, info = _open(file, spec, chunk_rows)
         sha256 = info.sha256
-        batch_source = "fhir" if info.kind == "json" else spec.name
+        batch_source = "fhir" if info.kind == "json" and spec.name == "test_results" else spec.name
         return load_reader(engine, spec, reader, batch_source=batch_source, file_name=file_name, sha256=sha256,
                            pepper=pepper, created_by=created_by, progress=progress, started=started)
     except BaseException:
@@ -102,6 +105,12 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
                 file_name: str | None = None, sha256: str | None = None, created_by: str | None = None,
                 progress: Progress | None = None, started: datetime | None = None) -> Summary:
     """Write everything `reader` yields as one batch, in one transaction."""
+    if spec.name in ROW_BY_ROW:
+        from casedb.ingest import rowwise
+
+        return rowwise.load_reader(engine, spec, reader, batch_source=batch_source, pepper=pepper,
+                                   file_name=file_name, sha256=sha256, created_by=created_by, progress=progress,
+                                   started=started)
     started = started or now_utc()
     summary = Summary(batch_source, file_name, notes=list(reader.notes))
     with engine.begin() as conn:
@@ -135,6 +144,15 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
             rows_rejected=summary.rejected, rows_duplicate=summary.duplicates, status="done",
         ))
     return summary
+
+
+def _open(file, spec: Source, chunk_rows: int):
+    """The reader for a file of `spec`: outcomes also come as FHIR Bundles of their own."""
+    if spec.name == "outcomes":
+        from casedb.ingest.outcomes import open_outcomes_reader
+
+        return open_outcomes_reader(file, spec, chunk_rows)
+    return open_reader(file, spec, chunk_rows)
 
 
 @dataclass
@@ -225,7 +243,7 @@ class Preview:
 def preview(engine: Engine, source: str, file, *, sample_rows: int = 20, chunk_rows: int = CHUNK_ROWS,
             progress: Progress | None = None) -> Preview:
     spec = source_of(source)
-    reader, _ = open_reader(open_binary(file), spec, chunk_rows)
+    reader, _ = _open(open_binary(file), spec, chunk_rows)
     with engine.connect() as conn:
         ctx = Context.load(conn, now_utc())
     rows_in = valid = 0

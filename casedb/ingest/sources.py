@@ -259,4 +259,96 @@ MOVEMENTS = Source(
     PERSONAL_HEADERS,
 )
 
-SOURCES = {s.name: s for s in (TEST_RESULTS, FACILITY_REPORTS, MOVEMENTS)}
+OUTCOME = _vocabulary({
+    "admission": ("masuk rs", "masuk rumah sakit", "dirawat", "rawat inap", "mulai dirawat", "admisi", "admitted"),
+    "discharge": ("keluar rs", "keluar rumah sakit", "pulang", "pulang rawat", "selesai dirawat", "discharged"),
+    "recovery": ("sembuh", "selesai isolasi", "recovered"),
+    "death": ("meninggal", "meninggal dunia", "wafat", "died", "dead"),
+})
+FACILITY_TYPE = _vocabulary({
+    "hospital": ("rumah sakit", "rs", "rsu", "rsud", "rumah sakit umum"),
+    "puskesmas": ("pkm",),
+    "clinic": ("klinik", "klinik pratama", "klinik utama"),
+    "lab": ("laboratorium", "laboratorium klinik", "labkes"),
+    "practice": ("praktik", "praktik mandiri", "praktik dokter", "dokter praktik mandiri", "dpm"),
+})
+YES_NO = _vocabulary({"yes": ("ya", "y", "wajib", "1", "true"), "no": ("tidak", "t", "n", "tidak wajib", "0", "false")})
+
+# Outcomes of confirmed cases, as hospitals and puskesmas report them (casedb.ingest.outcomes). A
+# case is named by the sample number of its confirming result, by the person's NIK, or by both.
+OUTCOMES = Source(
+    "outcomes",
+    {"id": "Perkembangan kasus", "en": "Case outcomes"},
+    (
+        Field("sample_number", "text", False, ("No Sampel", "Nomor Sampel", "No Sampel Konfirmasi", "No Spesimen",
+                                               "Nomor Spesimen"), "LAB-2021-000123",
+              _describe("Nomor sampel pemeriksaan yang mengonfirmasi kasus. Isi ini atau NIK (atau keduanya).",
+                        "Sample number of the test that confirmed the case. Give this or the NIK (or both)."),
+              max_length=80),
+        Field("nik", "nik", False, ("NIK", "No NIK", "Nomor NIK", "NIK Pasien", "No KTP",
+                                    "Nomor Induk Kependudukan"), "1471011203850001",
+              _describe("NIK pasien, 16 angka; disamarkan saat dimuat, tidak disimpan.",
+                        "The patient's NIK, 16 digits; pseudonymised on loading, never stored.")),
+        Field("outcome", "vocabulary", True, ("Status", "Perkembangan", "Jenis Kejadian", "Status Pasien",
+                                              "Keterangan"), "Sembuh",
+              _describe("Apa yang terjadi.", "What happened.",
+                        _values({"Masuk RS / Dirawat": "admission", "Keluar RS / Pulang": "discharge",
+                                 "Sembuh": "recovery", "Meninggal": "death"})),
+              vocabulary=OUTCOME),
+        Field("at", "datetime", True, ("Tanggal", "Tanggal Kejadian", "Tgl Kejadian", "Waktu", "Tanggal Status"),
+              "20/08/2021 10:00",
+              _describe("Kapan, WIB: dd/mm/yyyy, jam opsional (HH:MM). Sembuh dan meninggal tidak sebelum konfirmasi.",
+                        "When, WIB: dd/mm/yyyy, time optional (HH:MM). Recovery and death not before confirmation.")),
+        Field("facility", "facility", False, ("Kode Faskes", "Kode RS", "Kode Fasyankes", "Kode Faskes Pelapor"),
+              "1471398",
+              _describe("Kode registrasi faskes yang melapor (rumah sakit tempat dirawat); boleh kosong.",
+                        "Registry code of the reporting facility (the hospital); may be empty.")),
+    ),
+    PERSONAL_HEADERS,
+)
+
+# The health office's own facility registry (casedb.ingest.registry): loading it again adds new
+# facilities and updates changed ones, audited; none is deleted.
+FACILITIES = Source(
+    "facilities",
+    {"id": "Daftar faskes", "en": "Facility registry"},
+    (
+        Field("registry_code", "text", True, ("Kode Faskes", "Kode Registrasi", "Kode Fasyankes", "Kode RS"),
+              "1471398",
+              _describe("Kode registrasi faskes (huruf, angka, . / -; paling banyak 20). Tidak berubah.",
+                        "Registry code (letters, digits, . / -; at most 20). It does not change."), max_length=20),
+        Field("name", "text", True, ("Nama Faskes", "Nama Fasyankes", "Nama RS", "Nama Fasilitas"),
+              "RS Daerah Madani",
+              _describe("Nama faskes.", "Name of the facility."), max_length=120),
+        Field("type", "vocabulary", True, ("Jenis Faskes", "Jenis Fasyankes", "Tipe Faskes", "Jenis"), "Rumah Sakit",
+              _describe("Jenis faskes.", "Kind of facility.",
+                        _values({"Rumah Sakit": "hospital", "Puskesmas": "puskesmas", "Klinik": "clinic",
+                                 "Laboratorium": "lab", "Praktik Mandiri": "practice"})),
+              vocabulary=FACILITY_TYPE),
+        Field("kelurahan", "kelurahan", True, ("Kode Kelurahan", "Kelurahan", "Kode Kel", "Desa/Kelurahan"),
+              "14.71.08.1010",
+              _describe("Kelurahan tempat faskes: kode Kemendagri (juga kode lama 2020) atau nama.",
+                        "Kelurahan of the facility: Kemendagri code (2020 codes too) or name.")),
+        Field("lat", "text", True, ("Lintang", "Latitude", "Lat"), "0,482256",
+              _describe("Lintang dalam derajat desimal (koma atau titik desimal).",
+                        "Latitude in decimal degrees (decimal comma or point)."), max_length=20),
+        Field("lon", "text", True, ("Bujur", "Longitude", "Lon", "Lng"), "101,363718",
+              _describe("Bujur dalam derajat desimal.", "Longitude in decimal degrees."), max_length=20),
+        Field("opened_on", "text", True, ("Tanggal Buka", "Tgl Buka", "Tanggal Beroperasi", "Tanggal Mulai"),
+              "01/01/2015",
+              _describe("Hari mulai beroperasi: dd/mm/yyyy.", "Day it opened: dd/mm/yyyy."), max_length=20),
+        Field("closed_weekdays", "text", False, ("Hari Tutup", "Hari Libur", "Tutup Hari"), "Minggu",
+              _describe("Hari tutup tiap minggu, dipisah koma (Senin ... Minggu, atau 1-7 dengan 1 = Senin); "
+                        "kosong berarti buka setiap hari.",
+                        "Weekdays it is closed, comma separated (Senin ... Minggu, or 1-7 with 1 = Monday); empty "
+                        "means open every day."), max_length=60),
+        Field("reports_daily", "vocabulary", False, ("Wajib Lapor Harian", "Lapor Harian", "Wajib Lapor"), "Ya",
+              _describe("Wajib mengirim laporan harian; kosong berarti ya.", "Must send a daily report; empty means "
+                        "yes.", _values({"Ya": "yes", "Tidak": "no"})), vocabulary=YES_NO),
+        Field("beds", "count", False, ("Jumlah Tempat Tidur", "Tempat Tidur", "Jumlah TT", "TT"), "62",
+              _describe("Jumlah tempat tidur rawat inap; kosong bila tidak ada atau tidak diketahui.",
+                        "Inpatient beds; empty when none or unknown.")),
+    ),
+)
+
+SOURCES = {s.name: s for s in (TEST_RESULTS, FACILITY_REPORTS, MOVEMENTS, OUTCOMES, FACILITIES)}

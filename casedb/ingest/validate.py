@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from casedb import schema
+from casedb.reference import kelurahan_codes_2020
 from casedb.ingest.errors import Message
 from casedb.ingest.read import Chunk
 from casedb.ingest.sources import Source, normalise
@@ -59,6 +60,11 @@ class Context:
             if normalise(row.name) in unique_names:
                 kelurahan[normalise(row.name)] = row.code
         centroids = {row.code: (row.centroid_lat, row.centroid_lon) for row in rows}
+        # Files of 2020 name kelurahan by their codes from before the split into 15 kecamatan.
+        for old, today in kelurahan_codes_2020().items():
+            if today in centroids:
+                kelurahan.setdefault(normalise(old), today)
+                kelurahan.setdefault(old.replace(".", ""), today)
         regions = frozenset(conn.execute(select(x.c.code)).scalars())
         return cls(facilities, entry_points, kelurahan, centroids, regions, now)
 
@@ -205,10 +211,64 @@ def _check_movements(out: pd.DataFrame, labels: dict[str, str], ctx: Context, pr
     out["document_status"] = out["document_status"].fillna("none")
 
 
+def _check_outcomes(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    problems.add(out["sample_number"].isna() & (out["nik"] == ""), "ingest.reject.outcome_no_identifier",
+                 sample=labels.get("sample_number", "No Sampel"), nik=labels.get("nik", "NIK"))
+
+
+_DECIMAL = re.compile(r"-?\d{1,3}([.,]\d+)?")
+WEEKDAY_NAMES = {
+    "senin": 1, "selasa": 2, "rabu": 3, "kamis": 4, "jumat": 5, "jum at": 5, "sabtu": 6, "minggu": 7, "ahad": 7,
+    "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6, "sunday": 7,
+    **{str(d): d for d in range(1, 8)},
+}
+
+
+def parse_decimal(text: pd.Series) -> pd.Series:
+    """Degrees as facilities write them: 0,482256 or 0.482256; NaN where it is no number."""
+    cleaned = text.str.strip().where(text.str.fullmatch(_DECIMAL.pattern)).str.replace(",", ".", regex=False)
+    return pd.to_numeric(cleaned, errors="coerce")
+
+
+def parse_weekdays(text: str) -> str | None:
+    """'Sabtu, Minggu' or '6,7' or '67' -> '67'; '' -> ''; None when a part is no weekday."""
+    parts = [p for p in re.split(r"[,;/\s]+|(?<=\d)(?=\d)", normalise(text).replace("dan", " ")) if p]
+    days = [WEEKDAY_NAMES.get(p) for p in parts]
+    if any(d is None for d in days):
+        return None
+    return "".join(str(d) for d in sorted(set(days)))
+
+
+def _check_facilities(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    from casedb.facilities import REGISTRY_CODE, normalise_code
+
+    codes = out["registry_code"].fillna("").map(normalise_code)
+    problems.add((codes != "") & ~codes.str.fullmatch(REGISTRY_CODE.pattern), "registry.bad_code")
+    out["registry_code"] = codes
+    for name in ("lat", "lon"):
+        text = out[name].fillna("")
+        degrees = parse_decimal(text)
+        problems.add((text != "") & degrees.isna(), "ingest.reject.bad_decimal", text, field=labels.get(name, name))
+        out[name] = degrees
+    text = out["opened_on"].fillna("")
+    opened = parse_moments(text).dt.normalize()
+    problems.add((text != "") & opened.isna(), "ingest.reject.bad_date", text, field=labels.get("opened_on", "opened_on"))
+    problems.add(opened > pd.Timestamp(wib_day(ctx.now)), "ingest.reject.date_in_future", text,
+                 field=labels.get("opened_on", "opened_on"))
+    out["opened_on"] = [d.date() if not pd.isna(d) else None for d in opened]
+    weekdays = out["closed_weekdays"].fillna("").map(parse_weekdays)
+    problems.add(weekdays.isna(), "ingest.reject.bad_weekdays", out["closed_weekdays"],
+                 field=labels.get("closed_weekdays", "closed_weekdays"))
+    out["closed_weekdays"] = weekdays
+    out["reports_daily"] = out["reports_daily"].fillna("yes") == "yes"
+
+
 _CROSS_CHECKS = {
     "test_results": _check_test_results,
     "facility_reports": _check_facility_reports,
     "movements": _check_movements,
+    "outcomes": _check_outcomes,
+    "facilities": _check_facilities,
 }
 
 

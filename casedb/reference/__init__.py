@@ -27,7 +27,7 @@ from casedb.bulk import advance_id_sequence
 
 __all__ = [
     "CITY_POPULATION", "load", "kecamatan_frame", "kelurahan_frame", "external_region_frame",
-    "entry_point_frame", "facility_frame",
+    "entry_point_frame", "facility_frame", "kelurahan_2020_frame", "kelurahan_codes_2020", "kecamatan_codes_2020",
 ]
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +54,7 @@ _COLUMN_TYPES: dict[str, dict[str, Callable[[str], object]]] = {
     "entry_points.csv": {"lat": float, "lon": float, "coord_is_approximate": _bool},
     "facilities.csv": {"lat": float, "lon": float, "beds": _optional_int, "opened_on": date.fromisoformat,
                        "reports_daily": _bool, "is_synthetic": _bool},
+    "kelurahan_2020.csv": {"changed": _bool},
 }
 
 
@@ -92,18 +93,42 @@ def facility_frame() -> pd.DataFrame:
     return frame
 
 
+def kelurahan_2020_frame() -> pd.DataFrame:
+    """Each kelurahan as the 2020 lists coded it (12 kecamatan, before Perda 2/2020 split Tampan,
+    Tenayan Raya, Rumbai and Rumbai Pesisir into today's 15) and its code today."""
+    return _frame("kelurahan_2020.csv")
+
+
+def kelurahan_codes_2020() -> dict[str, str]:
+    """2020 kelurahan code -> today's code, for the 83 kelurahan (most codes did not change)."""
+    return {r["code_2020"]: r["code"] for r in _rows("kelurahan_2020.csv")}
+
+
+def kecamatan_codes_2020() -> dict[str, tuple[str, ...]]:
+    """2020 kecamatan code -> today's kecamatan codes that hold its kelurahan (Tampan 14.71.08 ->
+    Binawidya 14.71.08 and Tuahmadani 14.71.13, ...). A 2020 kecamatan code alone does not say in
+    which of today's kecamatan a case lives; a kelurahan code does."""
+    parents = dict(zip(kelurahan_frame().code, kelurahan_frame().parent_code))
+    found: dict[str, set[str]] = {}
+    for r in _rows("kelurahan_2020.csv"):
+        found.setdefault(r["kecamatan_code_2020"], set()).add(parents[r["code"]])
+    return {old: tuple(sorted(codes)) for old, codes in sorted(found.items())}
+
+
 def _columns_of(table, row: dict) -> dict:
     return {k: v for k, v in row.items() if k in table.c}
 
 
-def load(conn: Connection) -> None:
-    """Insert every reference row into an empty database (kecamatan before their kelurahan)."""
+def load(conn: Connection, facilities: bool = True) -> None:
+    """Insert every reference row into an empty database (kecamatan before their kelurahan).
+    `facilities=False` leaves the registry empty, for a city that loads its own (casedb.setup)."""
     conn.execute(insert(schema.regions), [
         {**_columns_of(schema.regions, r), "level": "kecamatan", "parent_code": None} for r in _rows("kecamatan.csv")])
     conn.execute(insert(schema.regions), [
         {**_columns_of(schema.regions, r), "level": "kelurahan"} for r in _rows("kelurahan.csv")])
     conn.execute(insert(schema.external_regions),
                  [_columns_of(schema.external_regions, r) for r in _rows("external_regions.csv")])
-    for table, name in ((schema.entry_points, "entry_points.csv"), (schema.facilities, "facilities.csv")):
+    tables = ((schema.entry_points, "entry_points.csv"), (schema.facilities, "facilities.csv"))
+    for table, name in tables[:2 if facilities else 1]:
         conn.execute(insert(table), [{**_columns_of(table, r), "id": i} for i, r in enumerate(_rows(name), start=1)])
         advance_id_sequence(conn, table)

@@ -3,8 +3,8 @@
 A case's H3 cells are computed from its approximate location at write time (casedb.cells), so that
 map queries count new cases per cell without reading a coordinate. Existing cases are filled here.
 
-Revision ID: 0005_case_h3_cells
-Revises: 0004
+Revision ID: 0006_case_h3_cells
+Revises: 0005_case_outcomes
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from alembic import op
 from casedb import rollups
 from casedb.cells import cell_columns
 
-revision = '0005_case_h3_cells'
-down_revision = '0004'
+revision = '0006_case_h3_cells'
+down_revision = '0005_case_outcomes'
 branch_labels = None
 depends_on = None
 
