@@ -31,6 +31,7 @@ TOP_ORIGINS = 10
 # Reporting status (DESIGN 3), the map's simple version: see facility_status.
 GREEN_REPORTING, GREEN_ON_TIME, AMBER_REPORTING, SILENT_DAYS = 0.95, 0.90, 0.80, 3
 STATUSES = ("green", "amber", "red", "not_expected")
+LOOKBACK_DAYS = 30  # how far before the window the last report is looked for (silent days)
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,9 @@ def _int(series: pd.Series) -> pd.Series:
 
 
 def kelurahan_areas(run: Run, start: date, end: date, thresholds) -> pd.DataFrame:
-    areas = run("map_kelurahan_cases", start=start, end=end)
-    week = run("map_kelurahan_cases", start=window(end)[0], end=end).set_index("code")["new_cases"]
-    areas["new_cases"] = _int(areas["new_cases"])
-    areas["active"] = _int(areas["active"])
-    areas["cases_7d"] = _int(areas["code"].map(week))
+    areas = run("map_kelurahan_cases", start=start, end=end, week_start=window(end)[0])
+    for column in ("new_cases", "cases_7d", "active"):
+        areas[column] = _int(areas[column])
     return _with_incidence(areas[["code", "name", "kecamatan_code", "population", "new_cases", "active", "cases_7d"]],
                            thresholds)
 
@@ -82,7 +81,8 @@ def kecamatan_areas(run: Run, start: date, end: date, thresholds) -> pd.DataFram
     """From the overview's own query (kecamatan_cases); active summed from the kelurahan query."""
     areas = run("kecamatan_cases", start=start, end=end)
     week = run("kecamatan_cases", start=window(end)[0], end=end).set_index("code")["new_cases"]
-    active = run("map_kelurahan_cases", start=end, end=end).groupby("kecamatan_code")["active"].sum()
+    active = run("map_kelurahan_cases", start=start, end=end, week_start=window(end)[0]) \
+        .groupby("kecamatan_code")["active"].sum()
     areas["new_cases"] = _int(areas["new_cases"])
     areas["active"] = _int(areas["code"].map(active))
     areas["cases_7d"] = _int(areas["code"].map(week))
@@ -130,7 +130,8 @@ def facility_status(run: Run, start: date, end: date, deadline_hour: int, as_of:
     report is due the next day), for facilities that must report daily; the others are
     "not_expected". One named query (`map_facility_status`), to be swapped for the compliance
     page's full definitions (valid authorisations included) when they exist."""
-    facilities = run("map_facility_status", start=start, end=end, deadline_hour=deadline_hour)
+    facilities = run("map_facility_status", start=start, end=end, since=start - timedelta(days=LOOKBACK_DAYS),
+                     deadline_hour=deadline_hour)
     due_end = min(end, as_of - timedelta(days=1))
     facilities["tests"] = _int(facilities["tests"])
     facilities["reports"] = _int(facilities["reports"])
