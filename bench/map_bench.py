@@ -33,7 +33,8 @@ import queries  # noqa: E402
 from casedb import boundaries  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
 from figures import map as map_figures  # noqa: E402
-from ui import figures, maps  # noqa: E402
+from figures import common  # noqa: E402
+from ui import maps  # noqa: E402
 
 THRESHOLDS = (20.0, 50.0, 150.0)
 
@@ -48,7 +49,7 @@ def page_run(engine, role, start, end, level, hexagons, span, origins=False):
 
 
 def sent_bytes(shown, panel, bounds) -> int:
-    spec, _ = maps.deck(shown, bounds, maps.LAYERS if shown.origins is not None else maps.DEFAULT_LAYERS, "zone", "id")
+    spec, _ = maps.map_deck(shown, bounds, maps.LAYERS if shown.origins is not None else maps.DEFAULT_LAYERS, "zone", "id")
     table = shown.areas.to_csv(index=False).encode()
     curve = panel.curve.to_json(date_format="iso").encode()
     return maps.sent_bytes(spec) + len(table) + len(curve)
@@ -99,7 +100,7 @@ def main() -> None:
     parser.add_argument("--naive-runs", type=int, default=3)
     args = parser.parse_args()
     engine = get_engine(args.database_url)
-    span = figures.data_span(lambda name, **p: queries.run(name, "mayor", engine=engine, **p))
+    span = common.data_span(lambda name, **p: queries.run(name, "mayor", engine=engine, **p))
     last = span[1]
     bounds = boundaries.load(None)
     cases = [

@@ -65,12 +65,12 @@ def _text(text: str) -> str:
     return str(text).strip()
 
 
-BASEMAPS = ("none", "carto-light", "carto-dark")
+MAP_BASEMAPS = ("none", "light", "dark", "road")
 
 
 def _basemap(text: str) -> str:
     value = str(text).strip().lower()
-    if value not in BASEMAPS:
+    if value not in MAP_BASEMAPS:
         raise ValueError(text)
     return value
 
@@ -111,6 +111,13 @@ SETTINGS: dict[str, Setting] = {
                 "an hour from 0 to 23"),
         Setting("QUERY_ROW_LIMIT", 100_000, _positive_int,
                 "Most rows one named query may return to a page.", "a whole number above 0"),
+        Setting("MAP_BASEMAP", "none", _basemap,
+                "Background map under the map layers: none (no tiles fetched from the internet; the "
+                "boundaries alone), or light, dark or road (CARTO tiles, needs internet access).",
+                "one of none, light, dark, road"),
+        Setting("QUERY_TIME_LIMIT_MS", 5_000, _positive_int,
+                "Milliseconds one named query may run before it is cut (PostgreSQL statement_timeout; "
+                "SQLite interrupts it).", "a whole number of milliseconds above 0"),
         Setting("NIK_PEPPER", "", _text,
                 "Secret key for pseudonymising NIK at ingestion. Required outside the demo database.",
                 "a long random string"),
@@ -135,10 +142,6 @@ SETTINGS: dict[str, Setting] = {
                 "GeoJSON file of official kelurahan polygons keyed by Kemendagri code (property code or "
                 "kode, 14.71.xx.xxxx). Empty: the approximate polygons shipped in assets/boundaries/.",
                 "a path to a GeoJSON file, or nothing"),
-        Setting("MAP_BASEMAP", "none", _basemap,
-                "Background map under the map page's layers: none (no request leaves the machine; the "
-                "layers draw over the city outline), or carto-light / carto-dark (CARTO tiles, no token).",
-                "none, carto-light or carto-dark"),
         Setting("SSO_GROUPS_CLAIM", "groups", _text,
                 "Name of the ID-token claim that lists the user's groups.", "a claim name"),
     )

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ui.figures import Run, window, zone
+from figures.common import Run, window, zone
 
 WINDOWS = ("today", "7d", "14d", "custom")
 WINDOW_LENGTH = {"today": 1, "7d": 7, "14d": 14}

@@ -4,9 +4,9 @@ from datetime import datetime, time, timedelta
 import streamlit as st
 
 from casedb import audit
-from casedb.safe_csv import to_csv_bytes
 from casedb.wib import WIB, to_utc_naive, to_wib, today_wib
-from ui import auth, live
+from exports.csv import to_csv_bytes
+from ui import downloads, live
 from ui.i18n import t
 from ui.page import begin
 
@@ -38,7 +38,6 @@ st.dataframe(frame, hide_index=True, width="stretch",
              column_config={c: t(f"audit.column.{c}") for c in frame.columns})
 
 
-export_detail = {"what": "audit_log", "rows": len(frame), "from": str(start_day), "to": str(end_day)}
-st.download_button(t("audit.export"), data=to_csv_bytes(frame), mime="text/csv",
-                   file_name=f"audit-{start_day:%Y%m%d}-{end_day:%Y%m%d}.csv", icon=":material/download:",
-                   on_click=auth.record, args=("export", "success", export_detail), key="audit_export")
+export_detail = {"rows": len(frame), "from": str(start_day), "to": str(end_day)}
+downloads.download(t("audit.export"), to_csv_bytes(frame), f"audit-{start_day:%Y%m%d}-{end_day:%Y%m%d}.csv",
+                   downloads.CSV, "audit_log", export_detail, key="audit_export")

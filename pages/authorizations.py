@@ -10,18 +10,14 @@ import streamlit as st
 from casedb import authorizations
 from casedb.engine import get_engine
 from casedb.schema import TEST_TYPES
-from casedb.wib import today_wib, to_wib
+from casedb.wib import today_wib
 from ui import auth, changes, live
-from ui.i18n import format_date, format_time_wib, t
+from ui.i18n import format_date, format_moment_wib, t
 from ui.page import begin
 
 NEW_FIELDS = ("authorization_number",)
 # Dinkes recommendations in the register run for about six months.
 DEFAULT_VALID_DAYS = 180
-
-
-def revoked_at(moment) -> str:
-    return "" if pd.isna(moment) else f"{format_date(to_wib(moment))}, {format_time_wib(moment)}"
 
 
 role = begin("authorizations")
@@ -49,7 +45,7 @@ st.dataframe(pd.DataFrame({
         ", ".join(t(f"certificate_check.test_type.{tt}") for tt in TEST_TYPES if row[tt]) for _, row in held.iterrows()],
     t("authorizations.column.valid_from"): pd.to_datetime(held["valid_from"]).map(format_date),
     t("authorizations.column.valid_until"): pd.to_datetime(held["valid_until"]).map(format_date),
-    t("authorizations.column.revoked_at"): held["revoked_at"].map(revoked_at),
+    t("authorizations.column.revoked_at"): held["revoked_at"].map(format_moment_wib),
     t("authorizations.column.revoked_reason"): held["revoked_reason"].fillna(""),
     t("authorizations.column.granted_by"): held["granted_by"],
 }), hide_index=True, width="stretch")

@@ -4,7 +4,6 @@ authorised, no test result), with the issuing facility, test type, certified res
 Nothing about the person. Every check is audited (ui.certificates)."""
 import streamlit as st
 
-from casedb.engine import DatabaseUnavailable
 from casedb.wib import now_utc
 from ui import certificates, errors
 from ui.i18n import t
@@ -29,11 +28,8 @@ if submitted:
     if problem:
         st.error(t(problem), icon=":material/edit_off:")
     else:
-        try:
+        with errors.database_or_stop():
             st.session_state[RESULT_KEY] = certificates.verify(role, number, check_code, now_utc())
-        except DatabaseUnavailable as error:
-            errors.database_error(error)
-            st.stop()
 
 # The last result stays on screen (a language switch or a data refresh reruns the page) until the next check.
 if RESULT_KEY in st.session_state:

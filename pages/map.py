@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from casedb import settings
-from casedb.safe_csv import to_csv_bytes
+from exports.csv import to_csv_bytes
 from casedb.wib import today_wib
-from figures import map as map_figures
-from ui import auth, charts, figures, live, maps
+from figures import common, map as map_figures
+from ui import charts, downloads, live, maps
 from ui.i18n import format_date, format_number, format_percent, language, t
 from ui.page import begin
 
@@ -19,12 +19,12 @@ role = begin("map")
 st.title(t("page.map"))
 lang = language()
 
-span = figures.data_span(live.query)
+span = common.data_span(live.query)
 if span is None:
     st.info(t("map.no_data"), icon=":material/hourglass_empty:")
     st.stop()
 
-boundaries = maps.boundaries(settings.get("BOUNDARIES_PATH"))
+boundaries = maps.area_boundaries(settings.get("BOUNDARIES_PATH"))
 if boundaries.problems:
     st.warning("\n\n".join([t("map.boundaries.fallback")] + [maps.boundary_problem_text(p) for p in boundaries.problems]),
                icon=":material/warning:")
@@ -44,7 +44,7 @@ measure = top[2].selectbox(t("map.measure"), map_figures.MEASURES, format_func=l
                            key="map_measure", index=3)
 playing = choice != "custom" and st.toggle(t("map.play"), key="map_play")
 if st.session_state.get("map_day") not in days:
-    st.session_state["map_day"] = figures.default_day(span, today)
+    st.session_state["map_day"] = common.default_day(span, today)
 
 
 def _step_replay() -> None:
@@ -81,7 +81,7 @@ def map_view() -> None:
     shown = map_figures.map_figures(live.query, start, end, level, thresholds, settings.get("REPORT_DEADLINE_HOUR"),
                                     today, hexagon_choice, with_origins="origins" in layers_on)
     st.caption(t("map.window_caption", start=format_date(start), end=format_date(end)))
-    spec, legends = maps.deck(shown, boundaries, layers_on, measure, lang, settings.get("MAP_BASEMAP"))
+    spec, legends = maps.map_deck(shown, boundaries, layers_on, measure, lang, settings.get("MAP_BASEMAP"))
     event = st.pydeck_chart(spec, on_select="rerun", selection_mode="single-object", key="map_deck", height=520)
     st.html(maps.legend_html(legends, thresholds, lang))
     if "hexagons" in layers_on and shown.hexagons.empty:
@@ -146,10 +146,9 @@ def _table(shown) -> None:
         shown_table[column] = shown_table[column].map(format_number)
     shown_table[t("map.measure.incidence")] = areas["incidence"].map(lambda x: format_number(x, 1))
     st.dataframe(shown_table, hide_index=True, width="stretch")
-    detail = {"what": f"map_{shown.level}", "rows": len(table), "from": str(shown.start), "to": str(shown.end)}
-    st.download_button(t("map.table.download"), data=to_csv_bytes(table), mime="text/csv",
-                       file_name=f"map-{shown.level}-{shown.start:%Y%m%d}-{shown.end:%Y%m%d}.csv",
-                       icon=":material/download:", on_click=auth.record, args=("export", "success", detail),
+    downloads.download(t("map.table.download"), to_csv_bytes(table),
+                       f"map-{shown.level}-{shown.start:%Y%m%d}-{shown.end:%Y%m%d}.csv", downloads.CSV,
+                       f"map_{shown.level}", {"rows": len(table), "from": str(shown.start), "to": str(shown.end)},
                        key="map_export")
 
 

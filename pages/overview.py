@@ -4,7 +4,8 @@ import streamlit as st
 import queries
 from casedb import settings
 from casedb.wib import today_wib
-from ui import charts, figures, live, tables, tiles
+from figures import overview as figures
+from ui import charts, live, tables, tiles
 from ui.i18n import format_date, t
 from ui.page import begin
 

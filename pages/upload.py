@@ -8,10 +8,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from casedb.engine import DatabaseUnavailable, get_engine
 from casedb.ingest import SOURCE_CHOICES, IngestRefused, Message, load, preview, resolve_pepper
 from casedb.ingest.read import mask_cell
-from casedb.safe_csv import to_csv_bytes
 from casedb.ingest.sources import SOURCES, TEMPLATE_VERSION
 from casedb.ingest.templates import dictionary_markdown, template_csv
-from ui import auth, errors
+from exports.csv import to_csv_bytes
+from ui import auth, downloads, errors
 from ui.i18n import format_number, language, t
 from ui.page import begin
 
@@ -73,16 +73,10 @@ identity = (uploaded.file_id, source)
 shown = st.session_state.get(PREVIEW_KEY)
 if shown is None or shown[0] != identity:
     try:
-        with st.spinner(t("upload.checking")):
+        with st.spinner(t("upload.checking")), errors.database_or_stop(SQLAlchemyError):
             st.session_state[PREVIEW_KEY] = shown = (identity, preview(engine, source, uploaded.getvalue()))
     except IngestRefused as refused:
         st.error(refused.message.render(lang), icon=":material/block:")
-        st.stop()
-    except DatabaseUnavailable as error:
-        errors.database_error(error)
-        st.stop()
-    except SQLAlchemyError as error:
-        errors.database_error(DatabaseUnavailable("db.unreachable", str(error)))
         st.stop()
 result = shown[1]
 
@@ -103,9 +97,9 @@ if not result.rejected.empty:
         reasons=["; ".join(m.render(lang) for m in reasons) for reasons in result.rejected["reasons"]])
     table.columns = [t("upload.column.row"), t("upload.column.reasons"), t("upload.column.raw")]
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button(t("upload.errors_download"), data=to_csv_bytes(table),
-                       file_name=f"{uploaded.name.rsplit('.', 1)[0]}-errors.csv", mime="text/csv",
-                       icon=":material/download:")
+    downloads.download(t("upload.errors_download"), to_csv_bytes(table),
+                       f"{uploaded.name.rsplit('.', 1)[0]}-errors.csv", downloads.CSV, "upload_errors",
+                       {"source": source, "rows": len(table)})
 
 st.caption(t("upload.confirm_help"))
 if st.button(t("upload.confirm", rows=format_number(result.valid)), type="primary", disabled=result.rows_in == 0,

@@ -8,18 +8,13 @@ import streamlit as st
 from casedb import users
 from casedb.engine import get_engine
 from casedb.schema import ROLES
-from casedb.wib import now_utc, to_wib
+from casedb.wib import now_utc
 from ui import auth, changes
-from ui.i18n import format_date, format_time_wib, t
+from ui.i18n import format_moment_wib, t
 from ui.page import begin
 
 NEW_FIELDS = ("user_new_username", "user_new_name", "user_new_password", "user_new_password_again")
 RESET_FIELDS = ("user_reset_password", "user_reset_password_again")
-
-
-def moment(utc_naive) -> str:
-    return "" if utc_naive is None or pd.isna(utc_naive) else \
-        f"{format_date(to_wib(utc_naive))}, {format_time_wib(utc_naive)}"
 
 
 def account_label(account: dict) -> str:
@@ -53,9 +48,9 @@ st.dataframe(pd.DataFrame({
     t("users.column.role"): [t(f"role.{a['role']}") for a in accounts],
     t("users.column.active"): [bool(a["is_active"]) for a in accounts],
     t("users.column.demo"): [bool(a["is_demo"]) for a in accounts],
-    t("users.column.locked_until"): [moment(a["locked_until"]) if a["locked_until"] and a["locked_until"] > now
+    t("users.column.locked_until"): [format_moment_wib(a["locked_until"]) if a["locked_until"] and a["locked_until"] > now
                                      else "" for a in accounts],
-    t("users.column.last_login"): [moment(a["last_login_at"]) for a in accounts],
+    t("users.column.last_login"): [format_moment_wib(a["last_login_at"]) for a in accounts],
 }), hide_index=True, width="stretch")
 
 new_tab, change_tab = st.tabs([t("users.new"), t("users.change")])

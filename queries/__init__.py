@@ -25,12 +25,16 @@ check. Privacy is enforced here too, for the same reason:
 SQL is not possible.
 
 Results are cached per (database, query, parameters, data version): a page that re-runs while the
-data is unchanged costs one tiny version lookup.
+data is unchanged costs one tiny version lookup. The parameters passed must be exactly the query's
+(`QueryParameterError` names a missing, misspelt or extra one), and a query running longer than
+`QUERY_TIME_LIMIT_MS` is cut (`QueryTimeout`): PostgreSQL's `statement_timeout` for the query's
+transaction, on SQLite a progress handler that interrupts it.
 """
 from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -42,8 +46,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from casedb import settings
 from casedb.data_version import current as current_version
@@ -62,6 +66,34 @@ class QueryNotAllowed(PermissionError):
         super().__init__(f"role {role!r} may not run query {name!r}")
         self.name = name
         self.role = role
+
+
+class QueryParameterError(KeyError):
+    """The parameters passed are not exactly the query's: one is missing, misspelt or extra."""
+
+    def __init__(self, name: str, missing: set[str], unknown: set[str]):
+        parts = []
+        if missing:
+            parts.append(f"needs parameters {sorted(missing)}")
+        if unknown:
+            parts.append(f"takes no parameters {sorted(unknown)}")
+        self.message = f"query {name} " + " and ".join(parts)
+        super().__init__(self.message)
+        self.name = name
+        self.missing = frozenset(missing)
+        self.unknown = frozenset(unknown)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class QueryTimeout(RuntimeError):
+    """The query ran longer than QUERY_TIME_LIMIT_MS and was cut."""
+
+    def __init__(self, name: str, limit_ms: int):
+        super().__init__(f"query {name} ran longer than {limit_ms} ms and was cut")
+        self.name = name
+        self.limit_ms = limit_ms
 
 
 @dataclass(frozen=True)
@@ -179,25 +211,31 @@ def data_version(engine: Engine | None = None) -> tuple[int, datetime]:
 
 def run(name: str, role: str | None, /, engine: Engine | None = None, **params: Any) -> pd.DataFrame:
     """Run the named query for `role` with bound `params`, returning a DataFrame (a copy: callers
-    may change it). Raises QueryNotAllowed, DatabaseUnavailable, or KeyError for a missing param."""
+    may change it). Raises QueryNotAllowed, QueryParameterError (a parameter missing, misspelt or
+    extra), QueryTimeout, DatabaseUnavailable, or OverflowError past QUERY_ROW_LIMIT rows."""
     engine = engine or get_engine(settings.read_database_url())
     query = load(name, engine.dialect.name)
     if role not in query.roles:
         raise QueryNotAllowed(name, role)
-    missing = query.params - params.keys()
-    if missing:
-        raise KeyError(f"query {name} needs parameters {sorted(missing)}")
-    bound = {k: _bindable(v, engine.dialect.name) for k, v in params.items() if k in query.params}
+    if params.keys() != query.params:
+        raise QueryParameterError(name, set(query.params - params.keys()), set(params.keys() - query.params))
+    bound = {k: _bindable(v, engine.dialect.name) for k, v in params.items()}
     version, _ = data_version(engine)
     key = (str(engine.url), name, tuple(sorted((k, repr(v)) for k, v in bound.items())), version)
     cached = _cache.get(key) if query.cached else None
     if cached is not None:
         return _for_role(query, role, cached.copy())
     limit = settings.get("QUERY_ROW_LIMIT")
+    limit_ms = settings.get("QUERY_TIME_LIMIT_MS")
     try:
-        with engine.connect() as conn:
-            result = conn.execute(text(query.sql), bound)
-            rows = result.fetchmany(limit + 1)
+        with engine.connect() as conn, _time_limit(conn, limit_ms) as cut:
+            try:
+                result = conn.execute(text(query.sql), bound)
+                rows = result.fetchmany(limit + 1)
+            except DBAPIError as e:
+                if cut(e):
+                    raise QueryTimeout(name, limit_ms) from e
+                raise
             frame = pd.DataFrame(rows, columns=list(result.keys()))
     except UNAVAILABLE_ERRORS as e:
         raise unavailable(e) from e
@@ -207,6 +245,50 @@ def run(name: str, role: str | None, /, engine: Engine | None = None, **params: 
     if query.cached:
         _cache.put(key, frame)
     return _for_role(query, role, frame.copy())
+
+
+# PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (query_canceled).
+_PG_CANCELED = "57014"
+
+
+class _time_limit:
+    """Cut the query run on `conn` after `limit_ms`: PostgreSQL's statement_timeout, local to the
+    connection's transaction (SQLAlchemy begins one on the first statement; it ends with the
+    connection, so the pooled connection keeps no limit), or on SQLite a progress handler on the
+    DBAPI connection that interrupts the statement once the time is up, removed afterwards. Entering
+    gives `cut(error)`: whether a driver error is this limit at work."""
+
+    # SQLite virtual machine instructions between two looks at the clock.
+    SQLITE_STEPS = 10_000
+
+    def __init__(self, conn: Connection, limit_ms: int):
+        self.conn = conn
+        self.limit_ms = limit_ms
+        self.dialect = conn.dialect.name
+        self.expired = False
+
+    def __enter__(self):
+        if self.dialect == "postgresql":
+            self.conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
+                              {"ms": str(self.limit_ms)})
+        elif self.dialect == "sqlite":
+            deadline = time.monotonic() + self.limit_ms / 1000
+
+            def interrupt() -> int:
+                self.expired = time.monotonic() > deadline
+                return 1 if self.expired else 0
+
+            self.conn.connection.driver_connection.set_progress_handler(interrupt, self.SQLITE_STEPS)
+        return self.cut
+
+    def cut(self, error: DBAPIError) -> bool:
+        if self.dialect == "postgresql":
+            return getattr(error.orig, "pgcode", None) == _PG_CANCELED
+        return self.expired and "interrupted" in str(error.orig).lower()
+
+    def __exit__(self, *exc) -> None:
+        if self.dialect == "sqlite" and not self.conn.closed:
+            self.conn.connection.driver_connection.set_progress_handler(None, self.SQLITE_STEPS)
 
 
 PERSONAL_COLUMNS = frozenset({"person_key", "contact_person_key", "approx_lat", "approx_lon"})

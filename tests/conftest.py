@@ -140,6 +140,19 @@ def empty_db(backend, tmp_path) -> Engine:
     drop_database(url)
 
 
+@pytest.fixture
+def query_dir(tmp_path, monkeypatch):
+    """A temporary query folder for the runner; the test writes the .sql files it needs."""
+    import queries
+
+    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
+    queries.load.cache_clear()
+    queries.clear_cache()
+    yield tmp_path
+    queries.load.cache_clear()
+    queries.clear_cache()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def small_city(request, tmp_path_factory) -> Engine:
     """The small demo city ending at DEMO_END, built once per backend per test session. Its event

@@ -94,6 +94,15 @@ def test_every_page_file_has_a_guard_and_an_expectation():
         assert "checkpoint" not in spec.roles or spec.key.startswith("certificate"), spec.key
 
 
+def test_every_page_has_a_section_and_pages_are_listed_in_section_order():
+    # A role lands on its first page of PAGES, which must also be its first in the sectioned navigation.
+    order = [page.SECTIONS.index(spec.section) for spec in page.PAGES]
+    assert order == sorted(order)
+    for section in page.SECTIONS:
+        for lang in ("id", "en"):
+            assert i18n.t(f"nav.section.{section}", lang=lang) != f"nav.section.{section}"
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("spec", page.PAGES, ids=lambda s: s.key)
 def test_direct_url_every_role_every_page(city, spec, role):

@@ -19,7 +19,7 @@ from casedb.ingest.__main__ import main as ingest
 from casedb.setup import main as setup
 from tests.conftest import create_database, drop_database
 from tests.test_ingest import counts
-from ui import figures
+from figures import overview as figures
 
 FILES = Path(__file__).parent / "fixtures" / "production"
 PEPPER = "pekanbaru-production-test-pepper"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from casedb.schema import ROLES
-from ui import figures, i18n, page
+from figures import common as figures
+from ui import i18n, page
 
 ROOT = Path(__file__).resolve().parent.parent
 # A literal key passed to t(): t("tile.new_cases") or t('zone.legend', ...).
@@ -113,3 +114,9 @@ def test_area_catalogs_join_the_shared_one_and_a_key_defined_twice_is_refused(tm
             i18n.catalog("en")
     finally:
         i18n.catalog.cache_clear()
+
+
+def test_format_moment_wib():
+    assert i18n.format_moment_wib(datetime(2026, 11, 27, 9, 30), lang="en") == "27 Nov 2026, 16:30 WIB"
+    assert i18n.format_moment_wib(datetime(2026, 8, 5, 17, 5), lang="id") == "6 Agu 2026, 00:05 WIB"
+    assert i18n.format_moment_wib(None) == "" and i18n.format_moment_wib(float("nan")) == ""

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from casedb import reference, schema
 from casedb.ingest import IngestRefused, load, preview, render_reasons
 from casedb.ingest.errors import reasons_from_text
-from casedb.safe_csv import neutralise, to_csv_bytes
+from exports.csv import neutralise, to_csv_bytes
 from casedb.ingest.validate import parse_moments
 from casedb.pseudonym import pseudonymise
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 import queries
 from casedb import data_version, roles
-from casedb.safe_csv import to_csv_bytes
+from exports.csv import to_csv_bytes
 
 # --------------------------------------------------------------------------- suppression by hand
 
@@ -64,17 +64,6 @@ def test_whole_number_columns_default_skips_text_and_fractions():
 
 
 # ------------------------------------------------------------------------- suppression by the runner
-
-@pytest.fixture
-def query_dir(tmp_path, monkeypatch):
-    """A temporary query folder; the test writes the .sql files it needs."""
-    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
-    queries.load.cache_clear()
-    queries.clear_cache()
-    yield tmp_path
-    queries.load.cache_clear()
-    queries.clear_cache()
-
 
 def _regions(engine, rows):
     with engine.begin() as conn:
@@ -329,7 +318,7 @@ def test_a_query_declared_without_counts_that_returns_one_is_refused_for_press(e
 
 
 def test_a_tile_change_that_would_give_a_small_count_away_is_hidden_for_press():
-    from ui.figures import HIDDEN_CHANGE, SMALL_POSITIVES, Tile, positivity
+    from figures.common import HIDDEN_CHANGE, SMALL_POSITIVES, Tile, positivity
 
     died = Tile("died", (7, 5, "<5"), suppressed=True)
     # Two deaths that day (a cumulative count's change is the day's count); and from a hidden value.

@@ -16,9 +16,10 @@ from sqlalchemy import insert
 import queries
 from casedb import boundaries, reference, schema
 from casedb.data_version import bump
-from figures import map as map_figures
+from figures import common, map as map_figures
+from figures import overview
 from tests.conftest import DEMO_END, SHARED_REFERENCE
-from ui import figures, maps
+from ui import maps
 
 THRESHOLDS = (20.0, 50.0, 150.0)
 LAST = (DEMO_END + timedelta(hours=7)).date()
@@ -79,7 +80,7 @@ def test_area_figures_equal_pandas_over_raw_cases(small_city, raw, level, choice
     for column in ("new_cases", "active", "cases_7d"):
         assert areas[column].tolist() == expected[column].tolist(), column
     assert areas["incidence"].round(9).tolist() == expected["incidence"].round(9).tolist()
-    assert areas["zone"].tolist() == [figures.zone(x, THRESHOLDS) for x in expected["incidence"]]
+    assert areas["zone"].tolist() == [common.zone(x, THRESHOLDS) for x in expected["incidence"]]
     assert expected["new_cases"].sum() > 0 or choice == "today"
 
 
@@ -91,8 +92,8 @@ def test_city_totals_equal_the_overview(small_city, choice):
         areas = shown(small_city, "mayor", start, end, level, origins=False).areas
         assert areas["new_cases"].sum() == pd.to_numeric(run("kecamatan_cases", start=start, end=end)["new_cases"]).sum()
         assert areas["active"].sum() == int(run("city_cases_totals", day=end).iloc[0]["active"])
-    overview = figures.kecamatan_table(run, LAST, THRESHOLDS).set_index("code")
-    kecamatan = shown(small_city, "mayor", *figures.window(LAST), "kecamatan", origins=False).areas.set_index("code")
+    overview = overview.kecamatan_table(run, LAST, THRESHOLDS).set_index("code")
+    kecamatan = shown(small_city, "mayor", *common.window(LAST), "kecamatan", origins=False).areas.set_index("code")
     assert kecamatan["incidence"].round(9).tolist() == overview["incidence"].round(9).tolist()
     assert kecamatan["zone"].tolist() == overview["zone"].tolist()
 
@@ -181,7 +182,7 @@ def _numbers(spec_json: str) -> set[float]:
 def test_deck_layers_and_no_case_coordinates_for_mayor(small_city, raw, role):
     start, end = LONGER
     figures_ = shown(small_city, role, start, end, hexagons="safe" if role == "mayor" else "9")
-    spec, legends = maps.deck(figures_, boundaries.load(None), maps.LAYERS, "zone", "en")
+    spec, legends = maps.map_deck(figures_, boundaries.load(None), maps.LAYERS, "zone", "en")
     text = maps.deck_json(spec)
     layers = [layer["id"] for layer in json.loads(text)["layers"]]
     assert layers == ["city", "areas", "hexagons", "facilities", "entry_points", "origins"]
@@ -216,7 +217,7 @@ def test_tooltips_in_the_readers_language_and_locale(small_city):
     assert busiest["entries"] >= 1000
     for lang, label, number in (("id", "Masuk", f"{busiest['entries']:,}".replace(",", ".")),
                                 ("en", "Entries", f"{busiest['entries']:,}")):
-        spec, _ = maps.deck(figures_, boundaries.load(None), ["entry_points"], "zone", lang)
+        spec, _ = maps.map_deck(figures_, boundaries.load(None), ["entry_points"], "zone", lang)
         tooltips = [row["tooltip"] for row in json.loads(maps.deck_json(spec))["layers"][1]["data"]]
         assert any(f"{label}: {number}" in tip for tip in tooltips), tooltips
 
@@ -224,10 +225,10 @@ def test_tooltips_in_the_readers_language_and_locale(small_city):
 def test_layer_toggles_and_the_basemap_setting(small_city):
     start, end = map_figures.window_bounds("7d", LAST)
     figures_ = shown(small_city, "mayor", start, end, origins=False)
-    spec, legends = maps.deck(figures_, boundaries.load(None), ["facilities"], "active", "id")
+    spec, legends = maps.map_deck(figures_, boundaries.load(None), ["facilities"], "active", "id")
     assert [layer["id"] for layer in json.loads(maps.deck_json(spec))["layers"]] == ["city", "facilities"]
     assert set(legends) == {"facilities"}
-    spec, _ = maps.deck(figures_, boundaries.load(None), ["areas"], "active", "id", basemap="carto-light")
+    spec, _ = maps.map_deck(figures_, boundaries.load(None), ["areas"], "active", "id", basemap="light")
     assert json.loads(maps.deck_json(spec))["mapProvider"] == "carto"
     assert maps.sent_bytes(spec) < 2_000_000
 
@@ -296,7 +297,7 @@ def test_official_reference_boundaries_draw_all_83_kelurahan_keyed_right(small_c
         polygon = shape(feature["geometry"])
         assert polygon.distance(Point(row["centroid_lon"], row["centroid_lat"])) < 0.002  # ~200 m
     start, end = map_figures.window_bounds("7d", LAST)
-    spec, _ = maps.deck(shown(small_city, "mayor", start, end, origins=False), loaded, ["areas"], "zone", "en")
+    spec, _ = maps.map_deck(shown(small_city, "mayor", start, end, origins=False), loaded, ["areas"], "zone", "en")
     areas = json.loads(maps.deck_json(spec))["layers"][1]["data"]
     assert {row["code"] for row in areas} == set(kel.index)
     names = {row["code"]: row["tooltip"] for row in areas}

@@ -12,7 +12,7 @@ import queries
 from casedb import rollups, schema
 from casedb.data_version import bump
 from casedb.wib import wib_day
-from ui import figures
+from figures import overview as figures
 
 THRESHOLDS = (20.0, 50.0, 150.0)
 INCOMPLETE_DAYS = 3

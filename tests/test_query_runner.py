@@ -1,4 +1,5 @@
 """The query runner: roles, bound parameters, caching by data version, and dtypes alike on both engines."""
+import time
 from datetime import date, datetime
 
 import pandas as pd
@@ -10,21 +11,16 @@ from casedb import data_version
 
 
 @pytest.fixture
-def probe_query(tmp_path, monkeypatch):
+def probe_query(query_dir):
     """A throwaway named query in a temporary query folder."""
-    (tmp_path / "probe_regions.sql").write_text(
+    (query_dir / "probe_regions.sql").write_text(
         "-- returns: external regions whose name equals :name, with a day column\n"
         "-- params: name (text), day (date)\n"
         "-- roles: health\n"
         "SELECT code, name, :day AS day FROM external_regions WHERE name = :name ORDER BY code\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
-    queries.load.cache_clear()
-    queries.clear_cache()
-    yield "probe_regions"
-    queries.load.cache_clear()
-    queries.clear_cache()
+    return "probe_regions"
 
 
 def _add_region(engine, code, name):
@@ -100,3 +96,64 @@ def test_data_version_reports_changes(empty_db):
     assert after == before + 1
     assert queries.data_version(empty_db)[0] == after
     assert isinstance(queries.data_version(empty_db)[1], datetime)
+
+
+def _query_file(folder, name: str, sql: str, params: str = "") -> str:
+    (folder / f"{name}.sql").write_text(
+        f"-- returns: one row: n\n-- params: {params}\n-- roles: health\n{sql}\n", encoding="utf-8")
+    return name
+
+
+# Counts to :upto one row at a time: minutes for a billion on either engine, unless cut.
+COUNT_TO = ("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < :upto) "
+            "SELECT COUNT(*) AS n FROM c")
+
+
+def test_a_slow_query_is_cut_after_the_time_limit(empty_db, query_dir, monkeypatch):
+    name = _query_file(query_dir, "probe_slow", COUNT_TO, "upto (integer)")
+    monkeypatch.setenv("QUERY_TIME_LIMIT_MS", "300")
+    started = time.monotonic()
+    with pytest.raises(queries.QueryTimeout) as cut:
+        queries.run(name, "health", engine=empty_db, upto=1_000_000_000)
+    assert time.monotonic() - started < 10
+    assert cut.value.limit_ms == 300 and cut.value.name == name
+    # The limit is the query's own: the pooled connection runs the next query normally, and a
+    # query within the limit is answered.
+    assert queries.run(name, "health", engine=empty_db, upto=1_000)["n"].tolist() == [1_000]
+    with empty_db.connect() as conn:
+        assert conn.execute(text(COUNT_TO), {"upto": 300_000}).scalar_one() == 300_000
+
+
+def test_the_time_limit_leaves_the_connection_unlimited_afterwards(empty_db, query_dir, monkeypatch):
+    name = _query_file(query_dir, "probe_fast", "SELECT 1 AS n")
+    monkeypatch.setenv("QUERY_TIME_LIMIT_MS", "50")
+    assert queries.run(name, "health", engine=empty_db)["n"].tolist() == [1]
+    # A statement outside the runner on a pooled connection is not cut by the runner's 50 ms.
+    started = time.monotonic()
+    with empty_db.connect() as conn:
+        assert conn.execute(text(COUNT_TO), {"upto": 2_000_000}).scalar_one() == 2_000_000
+    assert time.monotonic() - started > 0.05
+
+
+@pytest.mark.parametrize("params, missing, unknown", [
+    ({"name": "Riau"}, {"day"}, set()),  # missing
+    ({"name": "Riau", "dya": date(2026, 1, 1)}, {"day"}, {"dya"}),  # misspelt
+    ({"name": "Riau", "day": date(2026, 1, 1), "limit": 5}, set(), {"limit"}),  # extra
+    ({}, {"name", "day"}, set()),
+])
+def test_a_missing_misspelt_or_extra_parameter_is_refused(empty_db, probe_query, params, missing, unknown):
+    with pytest.raises(queries.QueryParameterError) as refused:
+        queries.run(probe_query, "health", engine=empty_db, **params)
+    assert refused.value.missing == missing and refused.value.unknown == unknown
+    for word in sorted(missing | unknown):
+        assert word in str(refused.value)
+
+
+def test_the_time_limit_setting_refuses_nonsense(monkeypatch):
+    from casedb import settings
+
+    monkeypatch.setenv("QUERY_TIME_LIMIT_MS", "0")
+    with pytest.raises(settings.SettingsError):
+        settings.get("QUERY_TIME_LIMIT_MS")
+    monkeypatch.delenv("QUERY_TIME_LIMIT_MS")
+    assert settings.get("QUERY_TIME_LIMIT_MS") == 5_000

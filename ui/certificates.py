@@ -12,9 +12,8 @@ import pandas as pd
 import streamlit as st
 
 import queries
-from casedb.wib import to_wib
 from ui import auth
-from ui.i18n import format_date, format_time_wib, t
+from ui.i18n import format_moment_wib, t
 
 # The register writes numbers in capitals, digits and separators (SKB-038-250529-0000001).
 NUMBER = re.compile(r"[A-Z0-9][A-Z0-9./-]{0,39}")
@@ -67,24 +66,20 @@ def verify(role: str, number: str, check_code: str, at: datetime) -> Verificatio
     return result
 
 
-def _moment(utc_naive: datetime) -> str:
-    return f"{format_date(to_wib(utc_naive))}, {format_time_wib(utc_naive)}"
-
-
 def status_panel(result: Verification) -> None:
     """The status in one big word and what it means, then what the register holds (a small table)."""
     panel, icon = _PANEL.get(result.status, (st.error, ":material/gpp_bad:"))
     panel(f"### {t(f'certificate_check.status.{result.status}')}\n\n"
           f"{t(f'certificate_check.meaning.{result.status}')}", icon=icon)
     rows = [(t("certificate_check.number"), result.number),
-            (t("certificate_check.checked_at"), _moment(result.checked_at))]
+            (t("certificate_check.checked_at"), format_moment_wib(result.checked_at))]
     if result.facility_name is not None:
         rows += [(t("certificate_check.facility"), result.facility_name),
                  (t("certificate_check.test_type"), t(f"certificate_check.test_type.{result.test_type}")),
                  (t("certificate_check.certified_result"),
                   t(f"certificate_check.result.{result.certified_result}")),
-                 (t("certificate_check.issued_at"), _moment(result.issued_at)),
-                 (t("certificate_check.expires_at"), _moment(result.expires_at))]
+                 (t("certificate_check.issued_at"), format_moment_wib(result.issued_at)),
+                 (t("certificate_check.expires_at"), format_moment_wib(result.expires_at))]
     st.table(pd.DataFrame(rows, columns=["field", "value"]), hide_index=True, hide_header=True)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.figures import is_hidden
+from figures.common import is_hidden
 from ui.i18n import format_date, format_month, language, t
 
 CASE_COLOUR = "#c0392b"

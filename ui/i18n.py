@@ -97,3 +97,11 @@ def format_month(d: date | datetime, lang: str | None = None) -> str:
 def format_time_wib(utc_naive: datetime) -> str:
     """A stored naive-UTC moment as WIB wall-clock time: 16:30 UTC -> "23:30 WIB"."""
     return to_wib(utc_naive).strftime("%H:%M") + " WIB"
+
+
+def format_moment_wib(utc_naive: datetime | None, lang: str | None = None) -> str:
+    """A stored naive-UTC moment as its WIB day and time: 09:30 UTC -> "27 Nov 2026, 16:30 WIB";
+    "" for none (None, NaT)."""
+    if utc_naive is None or utc_naive != utc_naive:  # None, NaN or NaT
+        return ""
+    return f"{format_date(to_wib(utc_naive), lang)}, {format_time_wib(utc_naive)}"

@@ -20,8 +20,8 @@ import queries
 from casedb import settings
 from casedb.engine import DatabaseUnavailable
 from ui import errors
-from ui.i18n import format_date, format_time_wib, t
 from casedb.wib import to_wib
+from ui.i18n import format_date, format_time_wib, t
 
 LAST_GOOD_KEY = "live_last_good"
 STALE_KEY = "live_stale"
@@ -75,10 +75,12 @@ def query(name: str, **params: Any) -> pd.DataFrame:
     if not is_stale():
         try:
             frame = queries.run(name, st.session_state.get(ROLE_KEY), **params)
+        except queries.QueryTimeout as error:
+            errors.query_timeout(error)
+            st.stop()
         except DatabaseUnavailable as error:
             if key not in remembered:
-                errors.database_error(error)
-                st.stop()
+                errors.stop_on_database_error(error)
             st.session_state[STALE_KEY] = True
             stale_banner()
         else:
@@ -94,6 +96,7 @@ def query(name: str, **params: Any) -> pd.DataFrame:
 
 
 def _as_of(changed_at: datetime) -> str:
+    # The catalog's sentence places the day and the time itself ("Data as of {date}, {time}").
     return t("live.data_as_of", date=format_date(to_wib(changed_at)), time=format_time_wib(changed_at))
 
 

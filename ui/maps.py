@@ -1,38 +1,163 @@
-"""Maps: pydeck layers of the map page, their legends and tooltips, in the reader's language.
+"""What the map and movement pages share: palettes, the view of Pekanbaru, tooltips, the Deck, and
+the boundaries of kecamatan and kelurahan.
 
-`deck(...)` builds the whole specification from figures/map.py's MapFigures and the boundaries, with
-no Streamlit call, so that tests inspect exactly what the browser receives (`deck_json`).
-
-- Offline by default: MAP_BASEMAP=none gives no basemap at all (map_provider None), so no request
-  leaves the machine; the layers draw over the city outline, which is always the bottom layer.
-- Colour-blind-safe colours: areas and hexagons on reversed viridis (light = few, dark = many),
-  zones on four colours of rising darkness, so that order reads without hue; facility statuses in
-  Okabe-Ito's bluish green, orange and vermillion. Every layer has a legend with words.
-- Tooltips are precomputed per object in the reader's language and locale (`tooltip` field).
+- One zone palette (`ZONE_RGB`) for the map, the zone table (`ui.tables`) and any chart.
+- A colour-blind-safe sequential palette (viridis, in steps) for quantities: `sequential_colour`.
+- `deck(layers, tooltip)` builds the pydeck Deck over the default view; with MAP_BASEMAP `none`
+  (the default) no background tiles are fetched from the internet (`basemap_arguments`).
+- `boundaries()` is read once per process; it holds the centroids from the reference tables
+  (`casedb/reference`); `area_boundaries(path)` the polygons (casedb.boundaries).
+- The live map's layers, legends and tooltips (`map_deck`), below.
 """
 from __future__ import annotations
 
 import html
 import json
 import math
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
-import numpy as np
 import pandas as pd
+import numpy as np
 import pydeck as pdk
 import streamlit as st
 from shapely.geometry import shape
 
 from casedb import boundaries as boundary_files
+from casedb import reference, settings
 from figures.map import MapFigures
 from ui.i18n import format_number, format_percent, t
 
+RGB = tuple[int, int, int]
+
+# Zones (figures.common.ZONES): green, yellow, orange, red, with a text colour readable on each.
+ZONE_RGB: dict[str, RGB] = {"green": (46, 125, 50), "yellow": (249, 168, 37), "orange": (239, 108, 0),
+                            "red": (198, 40, 40)}
+ZONE_TEXT: dict[str, str] = {"green": "white", "yellow": "black", "orange": "black", "red": "white"}
+
+# Viridis in 9 steps (matplotlib's viridis at 0, 1/8, ..., 1): ordered by lightness, readable by
+# readers with any common colour-vision deficiency and in greyscale.
+VIRIDIS: tuple[RGB, ...] = ((68, 1, 84), (71, 45, 123), (59, 82, 139), (44, 114, 142), (33, 145, 140),
+                            (40, 174, 128), (94, 201, 98), (173, 220, 48), (253, 231, 37))
+# No value, or a value hidden by suppression: neutral grey, never a palette colour.
+NO_DATA_RGB: RGB = (189, 189, 189)
+
+# Pekanbaru: the city's centre and a zoom that shows all 15 kecamatan.
+PEKANBARU_CENTRE = (0.51, 101.45)
+PEKANBARU_ZOOM = 10.5
+
+
+def hex_colour(rgb: RGB) -> str:
+    """(46, 125, 50) -> "#2e7d32", for CSS and plotly."""
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def zone_colour(zone: str | None) -> RGB:
+    """The zone's colour; NO_DATA_RGB for no zone (no population, or a hidden count)."""
+    return ZONE_RGB.get(zone, NO_DATA_RGB) if isinstance(zone, str) else NO_DATA_RGB
+
+
+def sequential_colour(value, low: float, high: float, palette: Sequence[RGB] = VIRIDIS) -> RGB:
+    """The palette step of `value` on low..high (equal steps; below low the first, above high the
+    last); NO_DATA_RGB for no value or a hidden one (a string such as "<5")."""
+    if value is None or isinstance(value, str) or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA_RGB
+    if high <= low:
+        return palette[-1] if value >= high else palette[0]
+    share = (float(value) - low) / (high - low)
+    return palette[min(len(palette) - 1, max(0, math.floor(share * len(palette))))]
+
+
+def sequential_colours(values: pd.Series, low: float | None = None, high: float | None = None,
+                       palette: Sequence[RGB] = VIRIDIS) -> list[list[int]]:
+    """`sequential_colour` of every value, as [r, g, b] lists a pydeck layer takes; low and high
+    default to the smallest and largest number among the values."""
+    numbers = pd.to_numeric(values.where(~values.map(lambda v: isinstance(v, str))), errors="coerce")
+    low = numbers.min() if low is None else low
+    high = numbers.max() if high is None else high
+    return [list(sequential_colour(v, low, high, palette)) for v in values]
+
+
+def default_view(**overrides) -> pdk.ViewState:
+    lat, lon = PEKANBARU_CENTRE
+    return pdk.ViewState(**{"latitude": lat, "longitude": lon, "zoom": PEKANBARU_ZOOM, "pitch": 0, **overrides})
+
+
+def tooltip(title_field: str, lines: Sequence[tuple[str, str]] = ()) -> dict:
+    """A pydeck tooltip: `{title_field}` in bold, then one "label: {field}" line per (label, field).
+    Labels are escaped (they come from the catalog); fields are filled by pydeck per object."""
+    body = "".join(f"<br/>{html.escape(label)}: {{{field}}}" for label, field in lines)
+    return {"html": f"<b>{{{title_field}}}</b>{body}",
+            "style": {"backgroundColor": "white", "color": "#1f2d3d", "fontSize": "0.85rem"}}
+
+
+def map_style() -> str | None:
+    """pydeck's map_style for MAP_BASEMAP: None draws no background tiles."""
+    basemap = settings.get("MAP_BASEMAP")
+    return None if basemap == "none" else basemap
+
+
+def basemap_arguments(basemap: str) -> dict:
+    """pydeck's map arguments for MAP_BASEMAP. none: no provider and no map_style at all, which
+    leaves pydeck's "no style given" marker; Streamlit's map reads that as "no basemap". (A
+    map_style of None is dropped from the JSON, and Streamlit then fetches CARTO's style.)"""
+    if basemap == "none":
+        return {"map_provider": None}
+    return {"map_provider": "carto", "map_style": basemap}
+
+
+def deck(layers: Sequence[pdk.Layer], tooltip: dict | bool = True, view: pdk.ViewState | None = None) -> pdk.Deck:
+    """The Deck every map draws (pass it to st.pydeck_chart): the layers over `view` (default: the
+    city), with the MAP_BASEMAP background."""
+    return pdk.Deck(layers=list(layers), initial_view_state=view or default_view(), tooltip=tooltip,
+                    **basemap_arguments(settings.get("MAP_BASEMAP")))
+
+
+def centroid_layer(frame: pd.DataFrame, colour_column: str, radius_m: float = 400, layer_id: str = "centroids",
+                   **kwargs) -> pdk.Layer:
+    """Dots at `frame`'s `lat`/`lon`, filled with the [r, g, b] lists in `colour_column`."""
+    return pdk.Layer("ScatterplotLayer", data=frame, id=layer_id, get_position=["lon", "lat"],
+                     get_fill_color=colour_column, get_radius=radius_m, pickable=True, stroked=True,
+                     get_line_color=[255, 255, 255], line_width_min_pixels=1, **kwargs)
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """Kecamatan (code, name, lat, lon) and kelurahan (code, name, kecamatan_code, lat, lon).
+    Shared by every session of the process: copy a frame before changing it."""
+
+    kecamatan: pd.DataFrame
+    kelurahan: pd.DataFrame
+
+
+@lru_cache(maxsize=1)
+def boundaries() -> Boundaries:
+    """The areas of the city, read once per process from the reference tables."""
+    kecamatan = reference.kecamatan_frame()
+    kelurahan = reference.kelurahan_frame()
+    return Boundaries(
+        kecamatan=pd.DataFrame({"code": kecamatan["code"], "name": kecamatan["name"],
+                                "lat": kecamatan["centroid_lat"], "lon": kecamatan["centroid_lon"]}),
+        kelurahan=pd.DataFrame({"code": kelurahan["code"], "name": kelurahan["name"],
+                                "kecamatan_code": kelurahan["parent_code"],
+                                "lat": kelurahan["centroid_lat"], "lon": kelurahan["centroid_lon"]}),
+    )
+
+
+# --- The live map (pages/map.py) ------------------------------------------------------------------
+# deck specification built without Streamlit calls, so that tests inspect exactly what the browser
+# receives (`deck_json`). Areas and hexagons on reversed viridis classes, zones on four colours of
+# rising darkness (order readable without hue), facility statuses in Okabe-Ito colours; every layer
+# has a legend with words; tooltips precomputed per object in the reader's language and locale.
+
 LAYERS = ("areas", "hexagons", "facilities", "entry_points", "origins")
 DEFAULT_LAYERS = ("areas", "hexagons", "facilities", "entry_points")
-VIEW = {"latitude": 0.53, "longitude": 101.45, "zoom": 10.2}
 CITY_CENTRE = (101.447, 0.507)  # lon, lat: where origin arcs land
+# The live map: classes of counts on reversed viridis (6 steps of VIRIDIS above), light = few.
 # Reversed viridis, 6 classes: light yellow for few, dark purple for many.
-VIRIDIS = ((253, 231, 37), (122, 209, 81), (34, 168, 132), (42, 120, 142), (65, 68, 135), (68, 1, 84))
+CLASS_COLOURS = ((253, 231, 37), (122, 209, 81), (34, 168, 132), (42, 120, 142), (65, 68, 135), (68, 1, 84))
 NO_CASES = (235, 235, 235)
 # Zones by rising darkness (readable without telling green from red).
 ZONE_PALETTE = {"green": (199, 233, 192), "yellow": (254, 217, 118), "orange": (240, 108, 40),
@@ -45,15 +170,7 @@ OUTLINE_FILL = (246, 246, 244)
 OUTLINE_LINE = (90, 90, 90)
 
 
-def basemap_arguments(basemap: str) -> dict:
-    """pydeck's map arguments for MAP_BASEMAP. none: no provider and pydeck's "no style given"
-    marker, which Streamlit's map reads as "no basemap" (a missing style would get CARTO's)."""
-    if basemap == "none":
-        return {"map_provider": None}
-    return {"map_provider": "carto", "map_style": basemap.split("-", 1)[1]}
-
-
-def classes(values: pd.Series, n: int = len(VIRIDIS)) -> list[float]:
+def classes(values: pd.Series, n: int = len(CLASS_COLOURS)) -> list[float]:
     """Upper bounds of n equal classes from 0 to the largest value (nice whole steps for counts)."""
     top = float(pd.to_numeric(values, errors="coerce").max() or 0)
     if not top or math.isnan(top):
@@ -68,10 +185,10 @@ def classes(values: pd.Series, n: int = len(VIRIDIS)) -> list[float]:
 def class_colour(value, bounds: list[float]) -> tuple[int, int, int]:
     if value is None or pd.isna(value) or value <= 0:
         return NO_CASES
-    for bound, colour in zip(bounds, VIRIDIS):
+    for bound, colour in zip(bounds, CLASS_COLOURS):
         if value <= bound:
             return colour
-    return VIRIDIS[-1]
+    return CLASS_COLOURS[-1]
 
 
 def _rings(geometry) -> list[list[list[list[float]]]]:
@@ -164,7 +281,7 @@ def _origin_rows(origins: pd.DataFrame, lang: str) -> list[dict]:
             for o in origins.itertuples()]
 
 
-def deck(figures: MapFigures, boundaries: boundary_files.Boundaries, layers_on, measure: str, lang: str,
+def map_deck(figures: MapFigures, boundaries: boundary_files.Boundaries, layers_on, measure: str, lang: str,
          basemap: str = "none") -> tuple[pdk.Deck, dict]:
     """The deck and, per layer drawn, what its legend needs."""
     collection = boundaries.kelurahan if figures.level == "kelurahan" else boundaries.kecamatan
@@ -205,7 +322,7 @@ def deck(figures: MapFigures, boundaries: boundary_files.Boundaries, layers_on, 
                                 get_source_color=[*ARC_COLOUR, 200], get_target_color=[*ENTRY_COLOUR, 200],
                                 pickable=True))
         legends["origins"] = ("arc", None)
-    spec = pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**VIEW), tooltip={"html": "{tooltip}"},
+    spec = pdk.Deck(layers=layers, initial_view_state=default_view(latitude=0.53, zoom=10.2), tooltip={"html": "{tooltip}"},
                     **basemap_arguments(basemap))
     return spec, legends
 
@@ -243,7 +360,7 @@ def legend_html(legends: dict, thresholds, lang: str) -> str:
             decimals = 1 if kind == "incidence" else 0
             items = [_swatch(NO_CASES, "0")]
             lower = 0.0
-            for bound, colour in zip(bounds or [], VIRIDIS):
+            for bound, colour in zip(bounds or [], CLASS_COLOURS):
                 items.append(_swatch(colour, f"{format_number(lower, decimals, lang=lang)}–{format_number(bound, decimals, lang=lang)}"))
                 lower = bound
             if layer == "hexagons":
@@ -266,7 +383,7 @@ def _cached_boundaries(path: str, stamp: float) -> boundary_files.Boundaries:
     return load_boundaries(path)
 
 
-def boundaries(path: str) -> boundary_files.Boundaries:
+def area_boundaries(path: str) -> boundary_files.Boundaries:
     """Cached accessor: the file is read again only when its path or modification time changes."""
     stamp = Path(path).stat().st_mtime if path and Path(path).exists() else 0.0
     return _cached_boundaries(path, stamp)

@@ -36,6 +36,8 @@ ROLE_KEY = live.ROLE_KEY
 # servers by every browser, and no request may leave the machine (the map works offline).
 FAVICON = Path(__file__).resolve().parent.parent / "assets" / "favicon.png"
 FIGURE_ROLES = ("mayor", "health", "press", "admin")
+# Sections of the navigation, in the order shown; the catalog key of a title is nav.section.<name>.
+SECTIONS = ("monitoring", "analysis", "press", "administration")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class PageSpec:
     path: str
     icon: str
     roles: tuple[str, ...]
+    section: str  # one of SECTIONS
 
     @property
     def url_path(self) -> str:
@@ -53,17 +56,21 @@ class PageSpec:
         return PurePosixPath(self.path).stem
 
 
+# In section order (SECTIONS), then the order shown within a section: a role's first page here is
+# where it lands after signing in.
 PAGES = (
-    PageSpec("overview", "pages/overview.py", ":material/monitoring:", FIGURE_ROLES),
-    PageSpec("map", "pages/map.py", ":material/map:", ("mayor", "health")),
+    PageSpec("overview", "pages/overview.py", ":material/monitoring:", FIGURE_ROLES, "monitoring"),
+    PageSpec("map", "pages/map.py", ":material/map:", ("mayor", "health"), "monitoring"),
     PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:",
-             ("checkpoint", "health", "admin")),
-    PageSpec("audit", "pages/audit.py", ":material/history:", ("admin",)),
-    PageSpec("upload", "pages/upload.py", ":material/upload_file:", ("health", "admin")),
+             ("checkpoint", "health", "admin"), "monitoring"),
+    PageSpec("audit", "pages/audit.py", ":material/history:", ("admin",), "administration"),
+    PageSpec("upload", "pages/upload.py", ":material/upload_file:", ("health", "admin"), "administration"),
     # The health office reads the registry; operators keep it. Both grant and revoke authorisations.
-    PageSpec("facilities", "pages/facilities.py", ":material/local_hospital:", ("health", "admin")),
-    PageSpec("authorizations", "pages/authorizations.py", ":material/approval:", ("health", "admin")),
-    PageSpec("users", "pages/users.py", ":material/manage_accounts:", ("admin",)),
+    PageSpec("facilities", "pages/facilities.py", ":material/local_hospital:", ("health", "admin"),
+             "administration"),
+    PageSpec("authorizations", "pages/authorizations.py", ":material/approval:", ("health", "admin"),
+             "administration"),
+    PageSpec("users", "pages/users.py", ":material/manage_accounts:", ("admin",), "administration"),
 )
 _BY_KEY = {page.key: page for page in PAGES}
 
@@ -117,8 +124,17 @@ def link_to(page_key: str, label: str | None = None, **query_params: str) -> boo
 
 
 def _page_links(role: str) -> None:
+    """The role's pages under their section titles."""
+    section = None
     for page in pages_for(role):
+        title = None
+        if page.section != section:
+            section = page.section
+            title = st.empty()
+            title.caption(t(f"nav.section.{section}"))
         if not link_to(page.key):
+            if title is not None:
+                title.empty()
             return
 
 
@@ -143,8 +159,7 @@ def shell() -> None:
         errors.settings_error(error)
         st.stop()
     except DatabaseUnavailable as error:
-        errors.database_error(error)
-        st.stop()
+        errors.stop_on_database_error(error)
     if settings.is_demo_url(url):
         _ensure_demo_accounts(url)
     user = auth.current_user()
@@ -182,15 +197,19 @@ def _sign_in_page() -> None:
 
 
 def navigation():
-    """Every page of PAGES, the role's visible (its first is the default, served at the root) and
-    the others hidden; for a visitor, the sign-in page is the default."""
+    """Every page of PAGES by section (st.navigation's dict form: section title -> pages), the
+    role's visible (its first is the default, served at the root) and the others hidden; for a
+    visitor, the sign-in page is the default. The sidebar shows the role's links itself (`begin`)."""
     role = current_role()
-    pages = [st.Page(page.path, title=t(f"page.{page.key}"), icon=page.icon, url_path=page.url_path,
-                     visibility="visible" if role in page.roles else "hidden")
-             for page in sorted(PAGES, key=lambda page: role not in page.roles)]
+    sections: dict[str, list] = {}
     if role is None:
-        pages.insert(0, st.Page(_sign_in_page, title=t("app.title"), url_path="masuk"))
-    return st.navigation(pages, position="hidden")
+        sections[""] = [st.Page(_sign_in_page, title=t("app.title"), url_path="masuk")]
+    # The role's pages first, so that the first section's first page is the role's first page.
+    for page in sorted(PAGES, key=lambda page: role not in page.roles):
+        sections.setdefault(t(f"nav.section.{page.section}"), []).append(
+            st.Page(page.path, title=t(f"page.{page.key}"), icon=page.icon, url_path=page.url_path,
+                    visibility="visible" if role in page.roles else "hidden"))
+    return st.navigation(sections, position="hidden")
 
 
 def begin(page_key: str) -> str:

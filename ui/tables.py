@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.figures import ZONES
+from figures.common import ZONES
 from ui.i18n import format_number, t
+from ui.maps import ZONE_RGB, ZONE_TEXT, hex_colour
 
-ZONE_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}
-ZONE_TEXT = {"green": "white", "yellow": "black", "orange": "black", "red": "white"}
+ZONE_COLOURS = {zone: hex_colour(rgb) for zone, rgb in ZONE_RGB.items()}
 
 
 def _count(value) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.figures import HIDDEN_CHANGE, SMALL_POSITIVES, Tile, is_hidden
+from figures.common import HIDDEN_CHANGE, SMALL_POSITIVES, Tile, is_hidden
 from ui.i18n import format_number, format_percent, format_signed, t
 
 

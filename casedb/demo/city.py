@@ -16,6 +16,7 @@ from casedb.demo import epidemic, facilities, people, travel
 from casedb.demo.epidemic import ANTIGEN, test_block, to_moments
 from casedb.demo.scales import HISTORY_DAYS, Scale
 from casedb.demo.timeline import DAY, HOUR, Timeline
+from casedb.ingest import cases as cases_rule
 from casedb.schema import TEST_TYPES
 
 ANTIBODY_SHARE = 0.04          # of all tests
@@ -75,7 +76,7 @@ def generate(rng: np.random.Generator, end, scale: Scale, progress: Callable[[fl
         certificates.assign(cert_pos=np.arange(len(certificates))), plan.authorizations, plan.authorization_test_types)
 
     progress(0.65, "cases, contacts and reports")
-    case_rows = _cases(rng, tl, cases, test_ids["case"], persons, kelurahan, kecamatan, movements)
+    case_rows = _cases(rng, tl, cases, tests, persons, kecamatan, movements)
     contact_rows = _contacts(contacts, cases, persons)
     reports, silent_from = facilities.reports(rng, tl, plan, tests)
     truth = frauds.ground_truth(certificates, movements, silent_from)
@@ -224,20 +225,35 @@ def _finish_movements(movements: pd.DataFrame, certificates: pd.DataFrame, plan:
     })
 
 
-def _cases(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, test_ids: np.ndarray, persons: pd.DataFrame,
-           kelurahan: pd.DataFrame, kecamatan: pd.DataFrame, movements: pd.DataFrame) -> pd.DataFrame:
+def _confirmations(tests: pd.DataFrame, persons: pd.DataFrame, person: np.ndarray) -> pd.DataFrame:
+    """The confirming result (test_result_id, result_at) of each case's person, in case order, by
+    ingestion's rule over every generated result: the generator's cases must be exactly the people
+    the rule confirms, or the demo's figures would not be production's."""
+    who = tests["person"].to_numpy()
+    confirmed = cases_rule.confirmations(pd.DataFrame({
+        "test_result_id": tests["id"].to_numpy(), "person_key": who, "test_type": tests["test_type"].to_numpy(),
+        "result": tests["result"].to_numpy(), "result_at": tests["result_at"].to_numpy(),
+        "is_resident": persons["is_resident"].to_numpy()[who],
+        "home_kelurahan_code": persons["home_kelurahan_code"].to_numpy()[who],
+    })).set_index("person_key")
+    if len(confirmed) != len(person) or not confirmed.index.isin(person).all():
+        raise RuntimeError(f"the demo's {len(person)} cases are not the {len(confirmed)} that its results confirm")
+    return confirmed.loc[person]
+
+
+def _cases(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, tests: pd.DataFrame, persons: pd.DataFrame,
+           kecamatan: pd.DataFrame, movements: pd.DataFrame) -> pd.DataFrame:
     person = cases["person"].to_numpy()
-    confirmed = cases["confirmed_at"].to_numpy()
+    confirming = _confirmations(tests, persons, person)
+    test_ids = confirming["test_result_id"].to_numpy()
+    confirmed = confirming["result_at"].to_numpy()
     ids = np.arange(1, len(cases) + 1)
     kel = persons["home_kelurahan_code"].to_numpy()[person]
     kecamatan_name = kecamatan.set_index("code")["name"].reindex(pd.Series(kel).str.slice(0, 8)).to_numpy()
     age = pd.DatetimeIndex(confirmed).year.to_numpy() - persons["birth_year"].to_numpy()[person]
-
-    entries = movements.loc[movements["direction"] == "in", ["person", "at"]]
-    recent = entries.merge(pd.DataFrame({"person": person, "case": np.arange(len(cases)), "confirmed": confirmed}), on="person")
-    recent = recent[(recent["at"] <= recent["confirmed"]) & (recent["at"] >= recent["confirmed"] - 14 * DAY)]
-    imported = np.zeros(len(cases), dtype=bool)
-    imported[recent["case"].to_numpy()] = True
+    entries = movements.loc[movements["direction"] == "in", ["person", "at"]].rename(
+        columns={"person": "person_key", "at": "entered_at"})
+    imported = cases_rule.imported(pd.DataFrame({"person_key": person, "confirmed_at": confirmed}), entries).to_numpy()
 
     outcome = epidemic.outcomes(rng, tl, confirmed, age)
     days = {k: pd.to_datetime((v + 7 * HOUR).astype("datetime64[D]")) for k, v in outcome.items()}
@@ -245,7 +261,7 @@ def _cases(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, test_ids
         "id": ids, "person_key": persons["person_key"].to_numpy()[person], "test_result_id": test_ids,
         "confirmed_at": confirmed, "confirmed_day": pd.to_datetime((confirmed + 7 * HOUR).astype("datetime64[D]")),
         "kelurahan_code": kel, "approx_lat": persons["approx_lat"].to_numpy()[person],
-        "approx_lon": persons["approx_lon"].to_numpy()[person], "age_group": epidemic.age_group(age),
+        "approx_lon": persons["approx_lon"].to_numpy()[person], "age_group": cases_rule.age_group(pd.Series(age)).to_numpy(),
         "sex": persons["sex"].to_numpy()[person], "cluster": epidemic.clusters(cases, kecamatan_name),
         "hospitalised_at": outcome["hospitalised_at"], "recovered_at": outcome["recovered_at"],
         "recovered_day": days["recovered_at"], "died_at": outcome["died_at"], "died_day": days["died_at"],

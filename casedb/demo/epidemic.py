@@ -200,16 +200,6 @@ def outcomes(rng: np.random.Generator, tl: Timeline, confirmed_at: np.ndarray, a
     }
 
 
-AGE_GROUPS = ((0, "0-9"), (10, "10-19"), (20, "20-29"), (30, "30-39"), (40, "40-49"), (50, "50-59"),
-              (60, "60-69"), (70, "70+"))
-
-
-def age_group(age: np.ndarray) -> np.ndarray:
-    bounds = np.array([b for b, _ in AGE_GROUPS])
-    labels = np.array([label for _, label in AGE_GROUPS], dtype=object)
-    return labels[np.searchsorted(bounds, np.maximum(age, 0), side="right") - 1]
-
-
 def other_tests(rng: np.random.Generator, tl: Timeline, persons: pd.DataFrame, n_tests: int,
                 n_antibody: int, n_elsewhere_positive: int) -> list[pd.DataFrame]:
     """Diagnostic and screening tests of people who are not cases (testing follows the epidemic

@@ -36,7 +36,8 @@ from sqlalchemy.engine import Connection
 from casedb import audit, rollups, schema
 from casedb.ingest.errors import IngestRefused, Message
 from casedb.ingest.fhir import NIK_SYSTEM, _codings, _reference_index, _resolve, _wib_text
-from casedb.ingest.read import Chunk, FileInfo, Reader, inspect, mask_cell, open_binary, open_reader
+from casedb.ingest.formats import open_reader
+from casedb.ingest.read import Chunk, FileInfo, Reader, inspect, mask_cell, open_binary
 from casedb.ingest.rowwise import ACCEPTED, DUPLICATE
 from casedb.ingest.sources import Source
 from casedb.pseudonym import pseudonymise

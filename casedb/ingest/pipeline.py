@@ -24,7 +24,8 @@ from casedb import data_version, rollups, schema, settings
 from casedb.bulk import ConvertedRows, convert_frame, write_rows
 from casedb.ingest.cases import create_cases
 from casedb.ingest.errors import IngestRefused, Message, reasons_to_text
-from casedb.ingest.read import CHUNK_ROWS, Chunk, Reader, csv_line, mask_cell, open_binary, open_reader
+from casedb.ingest.formats import open_reader
+from casedb.ingest.read import CHUNK_ROWS, Chunk, Reader, csv_line, mask_cell, open_binary
 from casedb.ingest.sources import SOURCES, Source
 from casedb.ingest.validate import Context, validate
 from casedb.ingest.write import ChunkWriter, Staged

@@ -1,5 +1,6 @@
 """Reading files as facilities send them, in chunks: CSV (UTF-8 with or without BOM, or
-Windows-1252; comma, semicolon or tab separated), XLSX, and FHIR R4 Bundles (casedb.ingest.fhir).
+Windows-1252; comma, semicolon or tab separated) and XLSX here, FHIR R4 Bundles in
+casedb.ingest.fhir; casedb.ingest.formats picks the reader for a file.
 
 A reader yields `Chunk`s: the source's fields as stripped text, keyed by field name, with each
 row's number as the sender sees it (the header is row 1, so data rows start at 2, counting blank
@@ -271,18 +272,3 @@ def _xlsx_chunk(batch: list[list], numbers: list[int], header_map: HeaderMap, wi
                 for p in positions]
 
     return Chunk(fields, pd.Series(numbers), raw)
-
-
-def open_reader(file, source: Source, chunk_rows: int = CHUNK_ROWS) -> tuple[Reader, FileInfo]:
-    """A reader over `file` (path, bytes or binary stream) for `source`, whatever its format."""
-    from casedb.ingest.fhir import read_fhir
-
-    stream = open_binary(file)
-    info = inspect(stream)
-    if info.kind == "json":
-        if source.name != "test_results":
-            raise IngestRefused("ingest.file.fhir_for_test_results_only")
-        return read_fhir(stream, info, source, chunk_rows), info
-    if info.kind == "xlsx":
-        return read_xlsx(stream, info, source, chunk_rows), info
-    return read_csv(stream, info, source, chunk_rows), info

@@ -1,4 +1,5 @@
-"""Cells written back out (error tables, exports) that a spreadsheet would run as a formula.
+"""CSV exports, and the protection of cells written back out (error tables, exports) that a
+spreadsheet would run as a formula (shared by `exports.xlsx`).
 
 A cell starting with =, +, - or @ (or a tab or carriage return, which some spreadsheets skip before
 reading one of those) gets a leading apostrophe, so that it opens as the text it is (OWASP's advice

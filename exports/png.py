@@ -1,0 +1,25 @@
+"""A plotly figure as PNG, for reports and downloads.
+
+plotly's `fig.to_image` renders through kaleido (>= 1), which drives a Chrome or Chromium found by
+choreographer: the `BROWSER_PATH` environment variable when set, else a browser on PATH (Debian's
+`/usr/bin/chromium`). Nothing is downloaded: without kaleido or a browser the export is refused
+with `ExportUnavailable("export.png_unavailable")`, which a page shows translated. A render takes
+seconds (a browser starts): make PNGs on request, never on every page run.
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from exports import ExportUnavailable
+
+
+def figure_png(figure: go.Figure, width: int = 1200, height: int = 600, scale: float = 1.0) -> bytes:
+    """The figure as PNG bytes, `width` x `height` CSS pixels times `scale`."""
+    try:
+        import kaleido  # noqa: F401 - plotly imports it itself; checked here for a clear message
+    except ImportError as e:
+        raise ExportUnavailable("export.png_unavailable", "kaleido is not installed") from e
+    try:
+        return figure.to_image(format="png", width=width, height=height, scale=scale)
+    except Exception as e:  # noqa: BLE001 - kaleido/choreographer raise many kinds for a missing or failing browser
+        raise ExportUnavailable("export.png_unavailable", str(e).splitlines()[0] if str(e) else type(e).__name__) from e
