@@ -17,7 +17,7 @@ import queries
 from casedb import boundaries, reference, schema
 from casedb.data_version import bump
 from figures import common, map as map_figures
-from figures import overview
+from figures import overview as overview_figures
 from tests.conftest import DEMO_END, SHARED_REFERENCE
 from ui import maps
 
@@ -92,7 +92,7 @@ def test_city_totals_equal_the_overview(small_city, choice):
         areas = shown(small_city, "mayor", start, end, level, origins=False).areas
         assert areas["new_cases"].sum() == pd.to_numeric(run("kecamatan_cases", start=start, end=end)["new_cases"]).sum()
         assert areas["active"].sum() == int(run("city_cases_totals", day=end).iloc[0]["active"])
-    overview = overview.kecamatan_table(run, LAST, THRESHOLDS).set_index("code")
+    overview = overview_figures.kecamatan_table(run, LAST, THRESHOLDS).set_index("code")
     kecamatan = shown(small_city, "mayor", *common.window(LAST), "kecamatan", origins=False).areas.set_index("code")
     assert kecamatan["incidence"].round(9).tolist() == overview["incidence"].round(9).tolist()
     assert kecamatan["zone"].tolist() == overview["zone"].tolist()
