@@ -1,5 +1,5 @@
-"""Daily rollups per kelurahan, per facility and test type (counts; and results, certificates and
-latency histograms for reporting compliance), and per entry point.
+"""Daily rollups per kelurahan, per H3 cell of new cases, per facility and test type (counts; and
+results, certificates and latency histograms for reporting compliance), and per entry point.
 
 Every writer calls `refresh` for the WIB days it touched, inside its own transaction, so that pages
 read small tables whose size does not grow with the raw history. A refresh recomputes whole days
@@ -68,6 +68,13 @@ _REFRESH = {
         ) AS events
         GROUP BY day, kelurahan_code
     """,
+    "daily_case_cells": """
+        INSERT INTO daily_case_cells (day, h3_r9, h3_r8, h3_r7, new_cases)
+        SELECT confirmed_day, h3_r9, MIN(h3_r8), MIN(h3_r7), COUNT(*)
+        FROM cases
+        WHERE confirmed_day BETWEEN :start AND :end AND h3_r9 IS NOT NULL
+        GROUP BY confirmed_day, h3_r9
+    """,
     "daily_facility_tests": """
         INSERT INTO daily_facility_tests (day, facility_id, test_type, tests, positives, negatives)
         SELECT result_day, facility_id, test_type, COUNT(*),
@@ -134,7 +141,7 @@ _HOUR = {"sqlite": "CAST(strftime('%H', at) AS INTEGER)", "postgresql": "CAST(EX
 # The rollups each writer refreshes: movement loads, and case changes (new cases, outcomes, imports).
 MOVEMENT_ROLLUPS = ("daily_entry_point", "daily_movement", "daily_movement_hour", "daily_movement_region",
                     "daily_screening")
-CASE_ROLLUPS = ("daily_area", "daily_imported_origin")
+CASE_ROLLUPS = ("daily_area", "daily_case_cells", "daily_imported_origin")
 
 _BUILT = {"daily_facility_compliance": _facility_compliance}
 ALL_DAYS = (date(1900, 1, 1), date(9999, 12, 31))

@@ -268,6 +268,11 @@ cases = Table(
     Column("kelurahan_code", String(13), ForeignKey("regions.code"), nullable=False),
     Column("approx_lat", Float, nullable=True),
     Column("approx_lon", Float, nullable=True),
+    # H3 cells of the approximate location (casedb.cells), so that maps count cases per cell
+    # without reading coordinates.
+    Column("h3_r7", String(15), nullable=True),
+    Column("h3_r8", String(15), nullable=True),
+    Column("h3_r9", String(15), nullable=True),
     Column("age_group", String(8), nullable=True),
     Column("sex", String(1), nullable=True),
     Column("cluster", String(40), nullable=True),
@@ -385,6 +390,17 @@ daily_area = Table(
     Column("imported_cases", Integer, nullable=False),
     Column("recovered", Integer, nullable=False),
     Column("died", Integer, nullable=False),
+)
+
+# New cases per WIB day and resolution-9 H3 cell (with its parents), for the map's hexagons.
+daily_case_cells = Table(
+    "daily_case_cells",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("h3_r9", String(15), primary_key=True),
+    Column("h3_r8", String(15), nullable=False),
+    Column("h3_r7", String(15), nullable=False),
+    Column("new_cases", Integer, nullable=False),
 )
 
 daily_facility_tests = Table(
@@ -572,5 +588,5 @@ demo_ground_truth = Table(
     Index(None, "entity", "entity_id"),
 )
 
-ROLLUP_TABLES = (daily_area, daily_facility_tests, daily_entry_point, daily_facility_compliance, daily_movement,
-                 daily_movement_hour, daily_movement_region, daily_screening, daily_imported_origin)
+ROLLUP_TABLES = (daily_area, daily_case_cells, daily_facility_tests, daily_entry_point, daily_facility_compliance,
+                 daily_movement, daily_movement_hour, daily_movement_region, daily_screening, daily_imported_origin)

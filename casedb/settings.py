@@ -167,6 +167,10 @@ SETTINGS: dict[str, Setting] = {
                 "domain) or `group:name=role` (a value of the groups claim); group rules win over domain "
                 "rules. A signed-in identity no rule matches is refused.",
                 "rules such as @dinkes.pekanbaru.go.id=health, group:humas=press"),
+        Setting("BOUNDARIES_PATH", "", _text,
+                "GeoJSON file of official kelurahan polygons keyed by Kemendagri code (property code or "
+                "kode, 14.71.xx.xxxx). Empty: the approximate polygons shipped in assets/boundaries/.",
+                "a path to a GeoJSON file, or nothing"),
         Setting("SSO_GROUPS_CLAIM", "groups", _text,
                 "Name of the ID-token claim that lists the user's groups.", "a claim name"),
     )

@@ -59,9 +59,10 @@ DROPPED_KEYS = {
 
 @pytest.mark.parametrize("revision", sorted(DROPPED_KEYS))
 def test_revisions_dropping_foreign_keys_keep_every_row(backend, tmp_path, revision):
-    """A database loaded at the revision before (cases and certificates pointing at its test
+    """A database holding rows at the revision before (cases and certificates pointing at its test
     results, results at their persons) upgrades with every row kept and exactly the revision's
-    foreign keys gone, and back."""
+    foreign keys gone, and back. The rows are loaded by today's code at the head revision, which
+    is then taken down to the revision before: today's writers write today's columns."""
     previous = f"{int(revision) - 1:04d}"
     url = create_database(backend, tmp_path)
     try:
@@ -130,3 +131,28 @@ def _downgrade(engine, revision: str) -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
+
+
+def test_revision_0006_fills_the_h3_cells_of_stored_cases(backend, tmp_path):
+    """Cases stored before 0005 get the cells today's writers give them, and the rollup counts them."""
+    url = create_database(backend, tmp_path)
+    try:
+        engine = get_engine(url)
+        upgrade(engine, "head")
+        with engine.begin() as conn:
+            reference.load(conn)
+        fixtures = Path(__file__).parent / "fixtures" / "ingest"
+        assert load(engine, "test_results", fixtures / "results_good.csv", pepper="p").cases_created == 2
+
+        def cells():
+            with engine.connect() as conn:
+                return (conn.execute(text("SELECT id, h3_r7, h3_r8, h3_r9 FROM cases ORDER BY id")).all(),
+                        conn.execute(text("SELECT * FROM daily_case_cells ORDER BY day, h3_r9")).all())
+
+        written = cells()
+        assert all(row[3] for row in written[0]) and sum(row[-1] for row in written[1]) == 2
+        _downgrade(engine, "0012_movement_rollups")
+        upgrade(engine, "0013_case_h3_cells")
+        assert cells() == written
+    finally:
+        drop_database(url)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -32,6 +32,9 @@ from ui import auth, demo_setup, errors, live
 from ui.i18n import LANGUAGES, language, set_language, t
 
 ROLE_KEY = live.ROLE_KEY
+# A file of the project's own: a Material icon name here would be fetched from Google's font
+# servers by every browser, and no request may leave the machine (the map works offline).
+FAVICON = Path(__file__).resolve().parent.parent / "assets" / "favicon.png"
 FIGURE_ROLES = ("mayor", "health", "press", "admin")
 # Sections of the navigation, in the order shown; the catalog key of a title is nav.section.<name>.
 SECTIONS = ("monitoring", "analysis", "press", "administration")
@@ -57,6 +60,7 @@ class PageSpec:
 # where it lands after signing in.
 PAGES = (
     PageSpec("overview", "pages/overview.py", ":material/monitoring:", FIGURE_ROLES, "monitoring"),
+    PageSpec("map", "pages/map.py", ":material/map:", ("mayor", "health"), "monitoring"),
     PageSpec("movement", "pages/movement.py", ":material/transfer_within_a_station:", ("mayor", "health"),
              "monitoring"),
     PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:",
@@ -142,7 +146,7 @@ def shell() -> None:
     database checks. Ends the run on a clear translated page when either cannot be used."""
     title = st.sidebar.empty()  # above the language picker, drawn once the language is known
     _language_picker()
-    st.set_page_config(page_title=t("app.title"), page_icon=":material/coronavirus:", layout="wide")
+    st.set_page_config(page_title=t("app.title"), page_icon=str(FAVICON), layout="wide")
     title.title(t("app.short_title"))
     try:
         for name in settings.SETTINGS:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from casedb import reference
 from casedb.certificates import DEMO_CERTIFICATE_KEY, check_codes
+from casedb.cells import cell_columns
 from casedb.demo import epidemic, facilities, people, travel
 from casedb.demo.epidemic import ANTIGEN, test_block, to_moments
 from casedb.demo.scales import HISTORY_DAYS, Scale
@@ -269,6 +270,7 @@ def _cases(rng: np.random.Generator, tl: Timeline, cases: pd.DataFrame, tests: p
         "hospitalised_at": outcome["hospitalised_at"], "recovered_at": outcome["recovered_at"],
         "recovered_day": days["recovered_at"], "died_at": outcome["died_at"], "died_day": days["died_at"],
         "is_imported": origins["is_imported"].to_numpy(), "import_region_code": origins["import_region_code"].to_numpy(),
+        **cell_columns(persons["approx_lat"].to_numpy()[person], persons["approx_lon"].to_numpy()[person]),
     })
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from casedb.bulk import insert_frame
+from casedb.cells import cell_columns
 from casedb.schema import CONFIRMING_TEST_TYPES
 from casedb.wib import wib_days
 
@@ -153,6 +154,8 @@ def create_cases(conn: Connection, batch_id: int) -> tuple[int, date | None, dat
         age_group=age_group(cases["confirmed_at"].dt.year - cases["birth_year"].astype("Float64")),
         **import_origins(cases, entries),
     ).drop(columns=["birth_year", "test_type", "result", "is_resident"])
+    cases = pd.concat([cases.reset_index(drop=True),
+                       cell_columns(cases["approx_lat"].astype(float), cases["approx_lon"].astype(float))], axis=1)
     # In person-key order, as the rows' persons sit in their index, so that checking each case's
     # person walks that index once rather than jumping about it.
     insert_frame(conn, "cases", cases.sort_values("person_key"))
