@@ -29,7 +29,7 @@ BY_NAME = {
     "action": "", "username": "", "search": "", "type": "", "kecamatan": "", "row_limit": 10_000,
     "registry_code": "LAB-SIDOMULYO", "number": CERTIFICATE[0], "check_code": CERTIFICATE[1],
 }
-BY_TYPE = {"date": DAY, "datetime": datetime(2026, 11, 20, 5), "int": 10_000, "text": ""}
+BY_TYPE = {"date": DAY, "datetime": datetime(2026, 11, 20, 5), "int": 10_000, "integer": 10, "whole": 12, "text": ""}
 _PARAM = re.compile(r"(\w+) \((\w+)")
 # Queries that must find rows here, so that the comparison is not of empty results.
 NOT_EMPTY = ("audit_log", "certificate_verify", "city_cases_daily", "city_cases_totals", "city_positivity",
