@@ -5,7 +5,6 @@ login or the sidebar is a change in one place. The tests themselves only say wha
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -135,9 +134,10 @@ class Catalogs:
 
     @classmethod
     def load(cls) -> "Catalogs":
-        directory = PROJECT_ROOT / "assets" / "i18n"
-        return cls({lang: json.loads((directory / f"{lang}.json").read_text(encoding="utf-8"))
-                    for lang in LANGUAGES})
+        # The dashboard's own reading of the catalogs: the shared file and every area's file.
+        from ui.i18n import catalog
+
+        return cls({lang: dict(catalog(lang)) for lang in LANGUAGES})
 
     def keys(self) -> set[str]:
         return set().union(*(catalog.keys() for catalog in self.texts.values()))
