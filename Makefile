@@ -23,8 +23,8 @@ run: $(STAMP)
 test: $(STAMP)
 	bash tests/prerequisites.sh
 	status=0; \
-	$(PY) -m pytest -n 2 --dist loadfile --ignore=tests/browser || status=1; \
-	$(PY) -m pytest tests/browser || status=1; \
+	$(PY) -m pytest -n 2 --dist loadfile --ignore=tests/browser --durations=20 || status=1; \
+	$(PY) -m pytest tests/browser --durations=10 || status=1; \
 	exit $$status
 
 ## Rebuild the embedded demo database from scratch.
