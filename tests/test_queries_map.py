@@ -256,6 +256,24 @@ def test_facility_statuses_on_the_small_city(small_city):
     assert dict(zip(facilities["id"], facilities["tests"])) == {i: int(counted.get(i, 0)) for i in facilities["id"]}
 
 
+@pytest.mark.parametrize("window", [("14d", LAST), ("7d", LAST - timedelta(days=40))])
+def test_origin_arcs_equal_pandas_over_raw_movements(small_city, window):
+    """The origin arcs read the daily rollup; here the entries come from the raw movements, their
+    WIB days from the moment `at`, only regions the register knows (the arcs need a centroid)."""
+    start, end = map_figures.window_bounds(*window)
+    with small_city.connect() as conn:
+        moves = pd.read_sql("SELECT region_code, at FROM movements WHERE direction = 'in'", conn)
+        known = set(pd.read_sql("SELECT code FROM external_regions", conn)["code"])
+    wib = (pd.to_datetime(moves["at"], format="mixed") + pd.Timedelta(hours=7)).dt.date
+    inside = moves[(wib >= start) & (wib <= end) & moves["region_code"].isin(known)]
+    counted = inside.groupby("region_code").size()
+    expected = sorted(((-int(n), code) for code, n in counted.items()))[:map_figures.TOP_ORIGINS]
+    origins = map_figures.origins(runner(small_city, "mayor"), start, end)
+    assert len(expected) == map_figures.TOP_ORIGINS  # the small city has more origins than arcs shown
+    assert list(zip(-origins["entries"], origins["code"])) == expected
+    assert origins["centroid_lat"].notna().all()
+
+
 def test_area_panel(small_city):
     start, end = map_figures.window_bounds("14d", LAST)
     figures_ = shown(small_city, "mayor", start, end, "kecamatan")
