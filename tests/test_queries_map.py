@@ -244,6 +244,20 @@ def test_facility_status_by_hand():
     assert map_figures.expected_days(date(2026, 9, 1), None, "", date(2026, 8, 3), date(2026, 8, 16)) == 0
 
 
+def test_expected_days_of_every_facility_at_once_against_a_day_by_day_count():
+    """The vectorised count (one per weekday for all facilities) equals walking the calendar."""
+    start, end = date(2026, 8, 3), date(2026, 8, 30)
+    opened = [date(2026, 7, 1), date(2026, 8, 10), date(2026, 9, 1), date(2026, 8, 3), date(2026, 8, 5), date(2026, 8, 1)]
+    closed = [None, date(2026, 8, 14), None, date(2026, 8, 3), date(2026, 8, 29), None]
+    weekdays = ["7", "", None, "67", "135", "1234567"]
+    def walked(o, c, w):
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        return sum(1 for d in days if d >= o and (c is None or d < c) and str(d.isoweekday()) not in (w or ""))
+    expected = [walked(o, c, w) for o, c, w in zip(opened, closed, weekdays)]
+    assert expected == [24, 4, 0, 0, 13, 0]  # by hand: 5-28 Aug less Mondays, Wednesdays, Fridays = 13
+    assert map_figures.expected_days_each(opened, closed, weekdays, start, end).tolist() == expected
+
+
 def test_facility_statuses_on_the_small_city(small_city):
     start, end = map_figures.window_bounds("14d", LAST)
     facilities = shown(small_city, "mayor", start, end).facilities
