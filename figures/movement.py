@@ -201,24 +201,44 @@ def _comparison(daily: pd.DataFrame, end: date) -> pd.DataFrame:
 
 
 def _regions(regions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    regions = _split(regions)
-    regions["region_code"] = regions["region_code"].fillna("")
-    regency = (regions["level"] == "regency").to_numpy(dtype=bool)
-    province_code = regions["province_code"].where(regions["province_code"].notna(), "")
-    province = regions["province_name"].where(regency, regions["name"])
-    regions = regions.assign(province_code=province_code, province=province.where(province_code != "", ""))
-    provinces = _by_direction(regions, ["province_code", "province"])
-    provinces["province"] = provinces["province"].replace("", None)
-    provinces = provinces.sort_values(["entries", "exits", "province_code"], ascending=[False, False, True])
-    regencies = _by_direction(regions[regency].rename(columns={"region_code": "code", "name": "regency"}),
-                              ["code", "regency", "province"])
-    regencies["province"] = regencies["province"].replace("", None)
-    regencies = regencies.sort_values(["entries", "exits", "code"], ascending=[False, False, True])
-    located = regions[regions["lat"].notna() & (regions["movements"] > 0)]
-    arcs = (located.sort_values(["movements", "region_code"], ascending=[False, True])
-            .groupby("direction", sort=True).head(ARCS_PER_DIRECTION)
-            .rename(columns={"region_code": "code"})[["direction", "code", "name", "lat", "lon", "movements"]])
-    return provinces.reset_index(drop=True), regencies.reset_index(drop=True), arcs.reset_index(drop=True)
+    """Provinces, regencies and the busiest arcs from the window's 100-200 region rows, summed in
+    plain Python: at this size a pandas call costs more than the whole loop."""
+    provinces: dict[tuple[str, str], list[int]] = {}
+    regencies: dict[tuple[str, str, str], list[int]] = {}
+    located = []
+    for code, name, level, province_code, province_name, lat, lon, direction, movements in zip(
+            regions["region_code"], regions["name"], regions["level"], regions["province_code"],
+            regions["province_name"], regions["lat"], regions["lon"], regions["direction"], regions["movements"]):
+        code = "" if pd.isna(code) else code
+        movements = 0 if pd.isna(movements) else int(movements)
+        province_code = "" if pd.isna(province_code) else province_code
+        province = (province_name if level == "regency" else name) if province_code else ""
+        province = "" if pd.isna(province) else province
+        side = 0 if direction == "in" else 1 if direction == "out" else None
+        if side is None:
+            continue
+        provinces.setdefault((province_code, province), [0, 0])[side] += movements
+        if level == "regency":
+            regencies.setdefault((code, name, province), [0, 0])[side] += movements
+        if not pd.isna(lat) and movements > 0:
+            located.append((direction, code, name, lat, lon, movements))
+    province_rows = sorted(((c, p or None, e, x) for (c, p), (e, x) in provinces.items()),
+                           key=lambda r: (-r[2], -r[3], r[0]))
+    regency_rows = sorted(((c, n, p or None, e, x) for (c, n, p), (e, x) in regencies.items()),
+                          key=lambda r: (-r[3], -r[4], r[0]))
+    shown: dict[str, int] = {}
+    arcs = []
+    for row in sorted(located, key=lambda r: (-r[5], r[1])):  # stable: the query's order breaks ties
+        if shown.get(row[0], 0) < ARCS_PER_DIRECTION:
+            shown[row[0]] = shown.get(row[0], 0) + 1
+            arcs.append(row)
+    return (pd.DataFrame(province_rows, columns=["province_code", "province", "entries", "exits"])
+            .astype({"province_code": "str", "province": "str", "entries": "int64", "exits": "int64"}),
+            pd.DataFrame(regency_rows, columns=["code", "regency", "province", "entries", "exits"])
+            .astype({"code": "str", "regency": "str", "province": "str", "entries": "int64", "exits": "int64"}),
+            pd.DataFrame(arcs, columns=["direction", "code", "name", "lat", "lon", "movements"])
+            .astype({"direction": "str", "code": "str", "name": "str", "lat": "float64", "lon": "float64",
+                     "movements": "int64"}))
 
 
 def _documents(docs: pd.DataFrame, names: pd.Series, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
