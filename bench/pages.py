@@ -56,6 +56,7 @@ from sqlalchemy.engine import Engine, make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import queries  # noqa: E402
+from bench.page_sets import map as map_set  # noqa: E402
 from bench.page_sets import movement as movement_set  # noqa: E402
 from bench.page_sets import overview as overview_set  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
@@ -82,6 +83,7 @@ PAGES: dict[str, PageBench] = {
                           overview_set.headline),
     "movement": PageBench("health", movement_set.figures, movement_set.naive, movement_set.check,
                           movement_set.headline),
+    "map": PageBench(map_set.ROLE, map_set.figures, map_set.naive, map_set.check, map_set.headline),
 }
 
 
@@ -329,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()[0]
 
     command = f".venv/bin/python -m bench.pages --database-url {hidden_url(args.database_url)}"
+    if names != list(PAGES):
+        command += f" --pages {','.join(names)}"
     if args.long_history_url:
         command += f" --long-history-url {hidden_url(args.long_history_url)}"
     command += f" --repetitions {args.repetitions} --baseline-runs {args.baseline_runs} --write"

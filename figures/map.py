@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from figures.common import Run, window, zone
@@ -114,13 +115,26 @@ def hexagons(run: Run, start: date, end: date, choice: str = "safe") -> pd.DataF
 def expected_days(opened_on, closed_on, closed_weekdays: str, start: date, end: date) -> int:
     """WIB days in start..end on which the facility is open: from its opening day, before its
     closing day, not on a weekly closed day (ISO weekday digits, "7" = Sunday)."""
-    first = max(start, pd.Timestamp(opened_on).date())
-    last = end if closed_on is None or pd.isna(closed_on) else min(end, pd.Timestamp(closed_on).date() - timedelta(days=1))
-    if last < first:
-        return 0
-    days = pd.date_range(first, last, freq="D")
-    closed = {int(c) for c in str(closed_weekdays or "") if c.isdigit()}
-    return int((~days.isocalendar().day.isin(closed)).sum()) if closed else len(days)
+    return int(expected_days_each([opened_on], [closed_on], [closed_weekdays], start, end)[0])
+
+
+def expected_days_each(opened_on, closed_on, closed_weekdays, start: date, end: date) -> np.ndarray:
+    """expected_days for every facility at once: one numpy count per weekday instead of a calendar
+    per facility (the per-facility calendars were two thirds of the map's client time at city scale)."""
+    opened = pd.to_datetime(pd.Series(list(opened_on), dtype=object)).to_numpy(dtype="datetime64[D]")
+    closed = pd.to_datetime(pd.Series(list(closed_on), dtype=object)).to_numpy(dtype="datetime64[D]")
+    first = np.maximum(np.datetime64(start, "D"), opened)
+    after_end = np.datetime64(end, "D") + 1
+    stop = np.where(np.isnat(closed), after_end, np.minimum(after_end, closed))  # first day not counted
+    stop = np.maximum(stop, first)
+    counts = (stop - first).astype("int64")
+    weekdays = [str(w) if isinstance(w, str) else "" for w in closed_weekdays]
+    for day in range(1, 8):  # ISO weekday; numpy's weekmask starts on Monday too
+        closed_that_day = np.array([str(day) in w for w in weekdays], dtype=bool)
+        if closed_that_day.any():
+            only = [int(i == day - 1) for i in range(7)]
+            counts -= np.where(closed_that_day, np.busday_count(first, stop, weekmask=only), 0)
+    return counts
 
 
 def facility_status(run: Run, start: date, end: date, deadline_hour: int, as_of: date) -> pd.DataFrame:
@@ -136,29 +150,23 @@ def facility_status(run: Run, start: date, end: date, deadline_hour: int, as_of:
     facilities["tests"] = _int(facilities["tests"])
     facilities["reports"] = _int(facilities["reports"])
     facilities["on_time"] = _int(facilities["on_time"])
-    facilities["expected"] = [
-        expected_days(o, c, w, start, due_end) if bool(daily) and due_end >= start else 0
-        for o, c, w, daily in zip(facilities["opened_on"], facilities["closed_on"], facilities["closed_weekdays"],
-                                  facilities["reports_daily"])]
+    daily = facilities["reports_daily"].fillna(False).astype(bool).to_numpy()
+    facilities["expected"] = np.where(daily, expected_days_each(
+        facilities["opened_on"], facilities["closed_on"], facilities["closed_weekdays"], start, due_end), 0) \
+        if due_end >= start else 0
     expected = facilities["expected"].where(facilities["expected"] > 0)
     facilities["reporting_rate"] = (facilities["reports"].clip(upper=facilities["expected"]) / expected)
     facilities["on_time_rate"] = (facilities["on_time"].clip(upper=facilities["expected"]) / expected)
     last = pd.to_datetime(facilities["last_report_day"])
     silent = (pd.Timestamp(due_end) - last).dt.days
     facilities["silent_days"] = silent.where(last.notna())
-    statuses = []
-    for row in facilities.itertuples():
-        if row.expected == 0:
-            statuses.append("not_expected")
-        elif pd.isna(row.silent_days) or row.silent_days >= SILENT_DAYS:
-            statuses.append("red")
-        elif row.reporting_rate >= GREEN_REPORTING and row.on_time_rate >= GREEN_ON_TIME:
-            statuses.append("green")
-        elif row.reporting_rate >= AMBER_REPORTING:
-            statuses.append("amber")
-        else:
-            statuses.append("red")
-    facilities["status"] = statuses
+    reporting, on_time = facilities["reporting_rate"].to_numpy(), facilities["on_time_rate"].to_numpy()
+    silent_days = facilities["silent_days"].to_numpy(dtype="float64")
+    facilities["status"] = np.select(
+        [facilities["expected"].to_numpy() == 0, np.isnan(silent_days) | (silent_days >= SILENT_DAYS),
+         (reporting >= GREEN_REPORTING) & (on_time >= GREEN_ON_TIME), reporting >= AMBER_REPORTING],
+        ["not_expected", "red", "green", "amber"], default="red")
+    facilities["status"] = facilities["status"].astype("str")
     return facilities[["id", "registry_code", "name", "type", "kelurahan_code", "lat", "lon", "tests", "expected",
                        "reports", "on_time", "reporting_rate", "on_time_rate", "silent_days", "status"]]
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from casedb.schema import DOCUMENT_STATUSES, TRAVEL_MODES
@@ -109,137 +110,208 @@ def _int(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return frame
 
 
+# The assembly below works on numpy arrays indexed by day wherever it can: the frames are small
+# (a window's rollup rows), so pandas' fixed cost per operation, not the data, set the page's time
+# (about 190 ms for some hundred groupby/reindex/unstack calls at city scale). Each helper does one
+# grouping or one array operation per figure instead.
+
+def _split(flows: pd.DataFrame) -> pd.DataFrame:
+    """`flows` (direction, movements) with `entries` and `exits` beside, so that one grouping sums both."""
+    moves = pd.to_numeric(flows["movements"]).fillna(0).to_numpy(dtype="int64")
+    direction = flows["direction"].to_numpy(dtype=object)
+    return flows.assign(movements=moves, entries=np.where(direction == "in", moves, 0),
+                        exits=np.where(direction == "out", moves, 0))
+
+
 def _by_direction(flows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Entries and exits side by side per `keys`."""
+    """Entries and exits side by side per `keys` (rows of _split), sorted by the keys."""
     if flows.empty:
         return pd.DataFrame({**{k: flows[k] for k in keys}, "entries": pd.Series(dtype="int64"),
                              "exits": pd.Series(dtype="int64")})
-    table = flows.groupby([*keys, "direction"], sort=True)["movements"].sum().unstack("direction", fill_value=0)
-    table = table.reindex(columns=["in", "out"], fill_value=0).rename(columns={"in": "entries", "out": "exits"})
-    table.columns.name = None
-    return _int(table.reset_index(), ["entries", "exits"])
+    return flows.groupby(keys, sort=True, as_index=False)[["entries", "exits"]].sum()
+
+
+def _positions(days: pd.Series, first: date) -> np.ndarray:
+    """Whole days from `first` to each of `days`."""
+    return ((pd.to_datetime(days).to_numpy(dtype="datetime64[D]") - np.datetime64(first, "D"))
+            .astype("int64"))
+
+
+def _per_day(frame: pd.DataFrame, columns, first: date, length: int) -> dict[str, np.ndarray]:
+    """Sums of `columns` per day, first..first + length - 1, as int64 arrays (0 on days without rows)."""
+    at = _positions(frame["day"], first)
+    inside = (at >= 0) & (at < length)
+    return {c: np.bincount(at[inside], weights=frame[c].to_numpy(dtype="float64")[inside], minlength=length)
+            .astype("int64") for c in columns}
+
+
+def _rolling_sum(values: np.ndarray, days: int = AVERAGE_DAYS) -> np.ndarray:
+    """Right-aligned sum of `days` values (NaN before a full span), exact for counts."""
+    sums = np.cumsum(np.concatenate([[0], values]), dtype="float64")
+    out = np.full(len(values), np.nan)
+    out[days - 1:] = sums[days:] - sums[:-days]
+    return out
+
+
+def _nullable(values: np.ndarray, missing: np.ndarray) -> pd.arrays.FloatingArray:
+    return pd.arrays.FloatingArray(values.astype("float64"), missing)
 
 
 def _daily(flows: pd.DataFrame, year_flows: pd.DataFrame, start: date, end: date,
            first_day: date | None) -> pd.DataFrame:
     fetched_from = min(start, end - timedelta(days=6)) - WEEK
     days = pd.date_range(fetched_from, end, freq="D")
-    per_day = _by_direction(flows, ["day"]).set_index("day").reindex(days, fill_value=0)
-    per_day["net"] = per_day["entries"] - per_day["exits"]
-    out = per_day.copy()
+    n = len(days)
+    now = _per_day(flows, ("entries", "exits"), fetched_from, n)
+    year = _per_day(year_flows, ("entries", "exits"), fetched_from - YEAR, n)
+    now["net"], year["net"] = now["entries"] - now["exits"], year["entries"] - year["exits"]
+    at = np.arange(n)
+    # days before the first record (and days whose year-before day is) have no data, not zero movement
+    before = at < (first_day - fetched_from).days if first_day else np.zeros(n, dtype=bool)
+    year_missing = at < (first_day - fetched_from + YEAR).days if first_day else np.zeros(n, dtype=bool)
+    week_missing = (np.arange(n) < 7) | before
+    out = {"day": days}
+    out.update({c: now[c] for c in ("entries", "exits", "net")})
     for c in ("entries", "exits", "net"):
-        out[f"{c}_7d"] = per_day[c].rolling(AVERAGE_DAYS, min_periods=AVERAGE_DAYS).mean()
-        out[f"{c}_week_before"] = per_day[c].shift(7).astype("Float64")
-    year_days = pd.date_range(fetched_from - YEAR, end - YEAR, freq="D")
-    year = _by_direction(year_flows, ["day"]).set_index("day").reindex(year_days, fill_value=0)
-    year["net"] = year["entries"] - year["exits"]
-    year.index = year.index + YEAR
+        average = _rolling_sum(now[c]) / AVERAGE_DAYS
+        average[before] = np.nan
+        out[f"{c}_7d"] = average
+        out[f"{c}_week_before"] = _nullable(np.concatenate([np.zeros(7, dtype="int64"), now[c][:-7]])[:n],
+                                            week_missing)
     for c in ("entries", "exits", "net"):
-        out[f"{c}_year_before"] = year[c].reindex(out.index).astype("Float64")
-    if first_day is not None:  # before the first record there is no data, not zero movement
-        before = out.index < pd.Timestamp(first_day)
-        for c in ("entries", "exits", "net"):
-            out.loc[before, [f"{c}_week_before"]] = pd.NA
-            out.loc[out.index - YEAR < pd.Timestamp(first_day), f"{c}_year_before"] = pd.NA
-        out.loc[before, ["entries_7d", "exits_7d", "net_7d"]] = float("nan")
-    out.index.name = "day"
-    return out.reset_index()
+        out[f"{c}_year_before"] = _nullable(year[c], year_missing.copy())
+    return pd.DataFrame(out)
 
 
 def _comparison(daily: pd.DataFrame, end: date) -> pd.DataFrame:
-    full = daily.set_index("day")
+    first = daily["day"].iloc[0].date()
     rows = []
     for period, last, column in (("last_7", end, ""), ("previous_7", end - WEEK, ""),
                                  ("year_before_7", end, "_year_before")):
-        first = last - timedelta(days=6)
-        span_ = full.loc[pd.Timestamp(first):pd.Timestamp(last)] if column == "" else \
-            full.loc[pd.Timestamp(first):pd.Timestamp(last)]
-        values = {c: span_[f"{c}{column}"] for c in ("entries", "exits", "net")}
-        known = all(v.notna().all() for v in values.values())
-        shown_first, shown_last = (first - YEAR, last - YEAR) if column else (first, last)
+        at = (last - first).days
+        span_ = slice(at - 6, at + 1)
+        values = {c: daily[f"{c}{column}"].array[span_] for c in ("entries", "exits", "net")}
+        known = not any(pd.isna(v).any() for v in values.values())
+        shown_first, shown_last = (last - timedelta(days=6) - YEAR, last - YEAR) if column else \
+            (last - timedelta(days=6), last)
         rows.append({"period": period, "start": shown_first, "end": shown_last,
-                     **{c: (int(v.sum()) if known else None) for c, v in values.items()}})
+                     **{c: (int(np.asarray(v, dtype="float64").sum()) if known else None)
+                        for c, v in values.items()}})
     return pd.DataFrame(rows)
 
 
 def _regions(regions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    regions = _int(regions.copy(), ["movements"])
-    regions["region_code"] = regions["region_code"].fillna("")
-    province_code = regions["province_code"].where(regions["province_code"].notna(), "")
-    province = regions["province_name"].where(regions["level"] == "regency", regions["name"])
-    regions = regions.assign(province_code=province_code, province=province.where(province_code != "", None))
-    provinces = _by_direction(regions.assign(province=regions["province"].fillna("")),
-                              ["province_code", "province"])
-    provinces["province"] = provinces["province"].replace("", None)
-    provinces = provinces.sort_values(["entries", "exits", "province_code"], ascending=[False, False, True])
-    regencies = _by_direction(regions[regions["level"] == "regency"].rename(
-        columns={"region_code": "code", "name": "regency"}), ["code", "regency", "province"])
-    regencies = regencies.sort_values(["entries", "exits", "code"], ascending=[False, False, True])
-    located = regions[regions["lat"].notna() & (regions["movements"] > 0)]
-    arcs = (located.sort_values(["movements", "region_code"], ascending=[False, True])
-            .groupby("direction", sort=True).head(ARCS_PER_DIRECTION)
-            .rename(columns={"region_code": "code"})[["direction", "code", "name", "lat", "lon", "movements"]])
-    return provinces.reset_index(drop=True), regencies.reset_index(drop=True), arcs.reset_index(drop=True)
+    """Provinces, regencies and the busiest arcs from the window's 100-200 region rows, summed in
+    plain Python: at this size a pandas call costs more than the whole loop."""
+    provinces: dict[tuple[str, str], list[int]] = {}
+    regencies: dict[tuple[str, str, str], list[int]] = {}
+    located = []
+    for code, name, level, province_code, province_name, lat, lon, direction, movements in zip(
+            regions["region_code"], regions["name"], regions["level"], regions["province_code"],
+            regions["province_name"], regions["lat"], regions["lon"], regions["direction"], regions["movements"]):
+        code = "" if pd.isna(code) else code
+        movements = 0 if pd.isna(movements) else int(movements)
+        province_code = "" if pd.isna(province_code) else province_code
+        province = (province_name if level == "regency" else name) if province_code else ""
+        province = "" if pd.isna(province) else province
+        side = 0 if direction == "in" else 1 if direction == "out" else None
+        if side is None:
+            continue
+        provinces.setdefault((province_code, province), [0, 0])[side] += movements
+        if level == "regency":
+            regencies.setdefault((code, name, province), [0, 0])[side] += movements
+        if not pd.isna(lat) and movements > 0:
+            located.append((direction, code, name, lat, lon, movements))
+    province_rows = sorted(((c, p or None, e, x) for (c, p), (e, x) in provinces.items()),
+                           key=lambda r: (-r[2], -r[3], r[0]))
+    regency_rows = sorted(((c, n, p or None, e, x) for (c, n, p), (e, x) in regencies.items()),
+                          key=lambda r: (-r[3], -r[4], r[0]))
+    shown: dict[str, int] = {}
+    arcs = []
+    for row in sorted(located, key=lambda r: (-r[5], r[1])):  # stable: the query's order breaks ties
+        if shown.get(row[0], 0) < ARCS_PER_DIRECTION:
+            shown[row[0]] = shown.get(row[0], 0) + 1
+            arcs.append(row)
+    return (pd.DataFrame(province_rows, columns=["province_code", "province", "entries", "exits"])
+            .astype({"province_code": "str", "province": "str", "entries": "int64", "exits": "int64"}),
+            pd.DataFrame(regency_rows, columns=["code", "regency", "province", "entries", "exits"])
+            .astype({"code": "str", "regency": "str", "province": "str", "entries": "int64", "exits": "int64"}),
+            pd.DataFrame(arcs, columns=["direction", "code", "name", "lat", "lon", "movements"])
+            .astype({"direction": "str", "code": "str", "name": "str", "lat": "float64", "lon": "float64",
+                     "movements": "int64"}))
 
 
 def _documents(docs: pd.DataFrame, names: pd.Series, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    docs = _int(docs.copy(), ["movements"])
-    docs["entry_point"] = docs["entry_point_id"].map(names)
+    """Per entry point (by name) x day x document status, summed in one numpy array."""
     points = sorted(set(names))
-    table = docs.groupby(["entry_point", "document_status"])["movements"].sum().unstack(fill_value=0) \
-        if not docs.empty else pd.DataFrame()
-    table = table.reindex(index=points, columns=list(DOCUMENT_STATUSES), fill_value=0)
-    table.columns.name = None
-    table.insert(0, "entries", table.sum(axis=1))
-    table.insert(2, "valid_share", table["valid"] / table["entries"].where(table["entries"] > 0))
-    table = _int(table.reset_index(), ["entries", *DOCUMENT_STATUSES])
     days = pd.date_range(start, end, freq="D")
-    docs = docs.assign(valid=docs["movements"].where(docs["document_status"] == "valid", 0))
-    by_point = docs.groupby(["entry_point", "day"])[["movements", "valid"]].sum().reindex(
-        pd.MultiIndex.from_product([points, days], names=["entry_point", "day"]), fill_value=0).reset_index()
-    city = docs.groupby("day")[["movements", "valid"]].sum().reindex(days, fill_value=0).rename_axis("day").reset_index()
-    trend = pd.concat([city.assign(entry_point=None), by_point], ignore_index=True).rename(columns={"movements": "entries"})
-    trend["valid_share"] = trend["valid"] / trend["entries"].where(trend["entries"] > 0)
-    return table, _int(trend[["day", "entry_point", "entries", "valid", "valid_share"]], ["entries", "valid"])
+    counts = np.zeros((len(points), len(days), len(DOCUMENT_STATUSES)), dtype="int64")
+    point_at = pd.Index(points).get_indexer(docs["entry_point_id"].map(names))
+    status_at = pd.Index(DOCUMENT_STATUSES).get_indexer(docs["document_status"])
+    day_at = _positions(docs["day"], start)
+    moves = pd.to_numeric(docs["movements"]).fillna(0).to_numpy(dtype="int64")
+    keep = (point_at >= 0) & (status_at >= 0) & (day_at >= 0) & (day_at < len(days))
+    np.add.at(counts, (point_at[keep], day_at[keep], status_at[keep]), moves[keep])
+    per_status = counts.sum(axis=1)
+    entries = per_status.sum(axis=1)
+    table = pd.DataFrame({"entry_point": pd.array(points, dtype="str"), "entries": entries,
+                          "valid": per_status[:, 0],
+                          "valid_share": per_status[:, 0] / np.where(entries > 0, entries, np.nan),
+                          **{s: per_status[:, i] for i, s in enumerate(DOCUMENT_STATUSES) if s != "valid"}})
+    point_entries, point_valid = counts.sum(axis=2), counts[:, :, 0]
+    trend_entries = np.concatenate([point_entries.sum(axis=0), point_entries.ravel()])
+    trend_valid = np.concatenate([point_valid.sum(axis=0), point_valid.ravel()])
+    trend = pd.DataFrame({
+        "day": np.tile(days.to_numpy(), len(points) + 1),
+        "entry_point": pd.Series([None] * len(days) + [p for p in points for _ in days], dtype=object),
+        "entries": trend_entries, "valid": trend_valid,
+        "valid_share": trend_valid / np.where(trend_entries > 0, trend_entries, np.nan),
+    })
+    return table, trend
 
 
 def _screening(screening: pd.DataFrame, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     counts = ["screened", "positive", "negative", "invalid"]
     screening = _int(screening.copy(), counts)
     screening["test_type"] = screening["test_type"].fillna("")
-    in_window = screening[screening["day"] >= pd.Timestamp(start)]
-    table = in_window.groupby("test_type")[counts].sum().reindex(
-        [t for t in SCREENING_TYPES if t in set(screening["test_type"])], fill_value=0)
+    present = set(screening["test_type"])
+    types = [t for t in SCREENING_TYPES if t in present]
+    fetched_from = start - timedelta(days=AVERAGE_DAYS - 1)
+    days = pd.date_range(fetched_from, end, freq="D")
+    shown = slice(AVERAGE_DAYS - 1, None)  # the trend starts at `start`; the 6 days before feed its sums
+    rows, trend = [], []
+    for test_type in types:
+        part = _per_day(screening[screening["test_type"] == test_type], counts, fetched_from, len(days))
+        rows.append({"test_type": test_type, **{c: int(part[c][shown].sum()) for c in counts}})
+        positive = _rolling_sum(part["positive"])
+        tested_7d = _rolling_sum(part["positive"] + part["negative"])
+        trend.append(pd.DataFrame({"day": days[shown], "test_type": test_type, "positive_7d": positive[shown],
+                                   "tested_7d": tested_7d[shown],
+                                   "positivity_7d": positive[shown] / np.where(tested_7d[shown] > 0,
+                                                                               tested_7d[shown], np.nan)}))
+    table = pd.DataFrame(rows, columns=["test_type", *counts]).astype({c: "int64" for c in counts})
     tested = table["positive"] + table["negative"]
     table["positivity"] = table["positive"] / tested.where(tested > 0)
-    days = pd.date_range(start - timedelta(days=AVERAGE_DAYS - 1), end, freq="D")
-    trend = []
-    for test_type in table.index:
-        part = screening[screening["test_type"] == test_type].set_index("day")[counts].reindex(days, fill_value=0)
-        positive = part["positive"].rolling(AVERAGE_DAYS).sum()
-        tested_7d = (part["positive"] + part["negative"]).rolling(AVERAGE_DAYS).sum()
-        frame = pd.DataFrame({"day": days, "test_type": test_type, "positive_7d": positive.to_numpy(),
-                              "tested_7d": tested_7d.to_numpy(),
-                              "positivity_7d": (positive / tested_7d.where(tested_7d > 0)).to_numpy()})
-        trend.append(frame[frame["day"] >= pd.Timestamp(start)])
     trend_frame = pd.concat(trend, ignore_index=True) if trend else pd.DataFrame(
         columns=["day", "test_type", "positive_7d", "tested_7d", "positivity_7d"])
-    return _int(table.reset_index(), counts), trend_frame
+    return table, trend_frame
 
 
 def _imported(imported: pd.DataFrame, start: date, end: date) -> tuple[pd.DataFrame, tuple[int, int, float | None]]:
-    imported = _int(imported.copy(), ["new_cases", "imported_cases"])
-    days = pd.date_range(start - timedelta(days=AVERAGE_DAYS - 1), end, freq="D")
-    per_day = imported.set_index("day")[["new_cases", "imported_cases"]].reindex(days, fill_value=0)
-    new_7d = per_day["new_cases"].rolling(AVERAGE_DAYS).sum()
+    fetched_from = start - timedelta(days=AVERAGE_DAYS - 1)
+    days = pd.date_range(fetched_from, end, freq="D")
+    per_day = _per_day(_int(imported.copy(), ["new_cases", "imported_cases"]), ("new_cases", "imported_cases"),
+                       fetched_from, len(days))
+    new, imp = per_day["new_cases"], per_day["imported_cases"]
+    new_7d = _rolling_sum(new)
+    shown = slice(AVERAGE_DAYS - 1, None)
     frame = pd.DataFrame({
-        "day": days, "new_cases": per_day["new_cases"].to_numpy(), "imported_cases": per_day["imported_cases"].to_numpy(),
-        "share": (per_day["imported_cases"] / per_day["new_cases"].where(per_day["new_cases"] > 0)).to_numpy(),
-        "share_7d": (per_day["imported_cases"].rolling(AVERAGE_DAYS).sum() / new_7d.where(new_7d > 0)).to_numpy(),
+        "day": days[shown], "new_cases": new[shown], "imported_cases": imp[shown],
+        "share": (imp / np.where(new > 0, new, np.nan))[shown],
+        "share_7d": (_rolling_sum(imp) / np.where(new_7d > 0, new_7d, np.nan))[shown],
     })
-    frame = frame[frame["day"] >= pd.Timestamp(start)].reset_index(drop=True)
-    new, imp = int(frame["new_cases"].sum()), int(frame["imported_cases"].sum())
-    return frame, (new, imp, imp / new if new else None)
+    total_new, total_imported = int(new[shown].sum()), int(imp[shown].sum())
+    return frame, (total_new, total_imported, total_imported / total_new if total_new else None)
 
 
 def _imported_origin(origin: pd.DataFrame) -> pd.DataFrame:
@@ -258,25 +330,31 @@ def movement(run: Run, start: date, end: date, role: str, first_day: date | None
     points = run("movement_entry_points")
     names = points.set_index("id")["name"]
     fetched_from = min(start, end - timedelta(days=6)) - WEEK
-    flows = _int(run("movement_flows", start=fetched_from, end=end), ["movements"])
-    year_flows = _int(run("movement_flows", start=fetched_from - YEAR, end=end - YEAR), ["movements"])
+    flows = _split(run("movement_flows", start=fetched_from, end=end))
+    year_flows = _split(run("movement_flows", start=fetched_from - YEAR, end=end - YEAR))
     daily_all = _daily(flows, year_flows, start, end, first_day)
     comparison = _comparison(daily_all, end)
     daily = daily_all[daily_all["day"] >= pd.Timestamp(start)].reset_index(drop=True)
 
     window = flows[flows["day"] >= pd.Timestamp(start)]
-    by_point = _by_direction(window, ["entry_point_id"]).set_index("entry_point_id").reindex(names.index, fill_value=0)
-    by_point = by_point.assign(entry_point=names, type=points.set_index("id")["type"]).reset_index()
-    by_point = by_point.rename(columns={"index": "entry_point_id", "id": "entry_point_id"})
+    per_point = window.groupby("entry_point_id")[["entries", "exits"]].sum().reindex(points["id"], fill_value=0)
+    by_point = pd.DataFrame({"entry_point_id": points["id"].to_numpy(dtype="int64"), "entry_point": points["name"],
+                             "type": points["type"], "entries": per_point["entries"].to_numpy(dtype="int64"),
+                             "exits": per_point["exits"].to_numpy(dtype="int64")})
     by_point["net"] = by_point["entries"] - by_point["exits"]
-    by_point = by_point[["entry_point_id", "entry_point", "type", "entries", "exits", "net"]]
     point_daily = _by_direction(window.assign(entry_point=window["entry_point_id"].map(names)), ["day", "entry_point"])
-    by_mode = _by_direction(window, ["mode"]).set_index("mode").reindex(list(TRAVEL_MODES), fill_value=0).reset_index()
+    per_mode = window.groupby("mode")[["entries", "exits"]].sum().reindex(list(TRAVEL_MODES), fill_value=0)
+    by_mode = pd.DataFrame({"mode": pd.array(TRAVEL_MODES, dtype="str"),
+                            "entries": per_mode["entries"].to_numpy(dtype="int64"),
+                            "exits": per_mode["exits"].to_numpy(dtype="int64")})
     by_mode["net"] = by_mode["entries"] - by_mode["exits"]
     mode_daily = _by_direction(window, ["day", "mode"])
 
-    hours = _by_direction(_int(run("movement_hours", start=start, end=end), ["movements"]), ["hour"])
-    hours = hours.set_index("hour").reindex(range(24), fill_value=0).rename_axis("hour").reset_index()
+    hours_frame = _split(run("movement_hours", start=start, end=end))
+    hour_at = pd.to_numeric(hours_frame["hour"]).to_numpy(dtype="int64")
+    hours = pd.DataFrame({"hour": np.arange(24, dtype="int64"),
+                          **{c: np.bincount(hour_at, weights=hours_frame[c].to_numpy(dtype="float64"), minlength=24)
+                             [:24].astype("int64") for c in ("entries", "exits")}})
 
     provinces, regencies, arcs = _regions(run("movement_regions", start=start, end=end))
     documents, document_trend = _documents(run("movement_documents", start=start, end=end), names, start, end)

@@ -2,10 +2,12 @@
 -- params: start (date), end (date), top (integer)
 -- roles: mayor, health
 -- suppress: entries
-SELECT er.code, er.name, er.centroid_lat, er.centroid_lon, COUNT(*) AS entries
-FROM movements AS m
-JOIN external_regions AS er ON er.code = m.region_code
-WHERE m.day BETWEEN :start AND :end AND m.direction = 'in'
+-- Reads the daily rollup kept by the write path (daily_movement_region, as movement_regions does),
+-- never the raw movements: the window's days x regions, whatever the history's length.
+SELECT er.code, er.name, er.centroid_lat, er.centroid_lon, SUM(d.movements) AS entries
+FROM daily_movement_region AS d
+JOIN external_regions AS er ON er.code = d.region_code
+WHERE d.day BETWEEN :start AND :end AND d.direction = 'in'
 GROUP BY er.code, er.name, er.centroid_lat, er.centroid_lon
 ORDER BY entries DESC, er.code
 LIMIT :top

@@ -244,6 +244,20 @@ def test_facility_status_by_hand():
     assert map_figures.expected_days(date(2026, 9, 1), None, "", date(2026, 8, 3), date(2026, 8, 16)) == 0
 
 
+def test_expected_days_of_every_facility_at_once_against_a_day_by_day_count():
+    """The vectorised count (one per weekday for all facilities) equals walking the calendar."""
+    start, end = date(2026, 8, 3), date(2026, 8, 30)
+    opened = [date(2026, 7, 1), date(2026, 8, 10), date(2026, 9, 1), date(2026, 8, 3), date(2026, 8, 5), date(2026, 8, 1)]
+    closed = [None, date(2026, 8, 14), None, date(2026, 8, 3), date(2026, 8, 29), None]
+    weekdays = ["7", "", None, "67", "135", "1234567"]
+    def walked(o, c, w):
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        return sum(1 for d in days if d >= o and (c is None or d < c) and str(d.isoweekday()) not in (w or ""))
+    expected = [walked(o, c, w) for o, c, w in zip(opened, closed, weekdays)]
+    assert expected == [24, 4, 0, 0, 13, 0]  # by hand: 5-28 Aug less Mondays, Wednesdays, Fridays = 13
+    assert map_figures.expected_days_each(opened, closed, weekdays, start, end).tolist() == expected
+
+
 def test_facility_statuses_on_the_small_city(small_city):
     start, end = map_figures.window_bounds("14d", LAST)
     facilities = shown(small_city, "mayor", start, end).facilities
@@ -254,6 +268,24 @@ def test_facility_statuses_on_the_small_city(small_city):
     days = (pd.to_datetime(tests["result_at"], format="mixed") + pd.Timedelta(hours=7)).dt.date
     counted = tests[(days >= start) & (days <= end)].groupby("facility_id").size()
     assert dict(zip(facilities["id"], facilities["tests"])) == {i: int(counted.get(i, 0)) for i in facilities["id"]}
+
+
+@pytest.mark.parametrize("window", [("14d", LAST), ("7d", LAST - timedelta(days=40))])
+def test_origin_arcs_equal_pandas_over_raw_movements(small_city, window):
+    """The origin arcs read the daily rollup; here the entries come from the raw movements, their
+    WIB days from the moment `at`, only regions the register knows (the arcs need a centroid)."""
+    start, end = map_figures.window_bounds(*window)
+    with small_city.connect() as conn:
+        moves = pd.read_sql("SELECT region_code, at FROM movements WHERE direction = 'in'", conn)
+        known = set(pd.read_sql("SELECT code FROM external_regions", conn)["code"])
+    wib = (pd.to_datetime(moves["at"], format="mixed") + pd.Timedelta(hours=7)).dt.date
+    inside = moves[(wib >= start) & (wib <= end) & moves["region_code"].isin(known)]
+    counted = inside.groupby("region_code").size()
+    expected = sorted(((-int(n), code) for code, n in counted.items()))[:map_figures.TOP_ORIGINS]
+    origins = map_figures.origins(runner(small_city, "mayor"), start, end)
+    assert len(expected) == map_figures.TOP_ORIGINS  # the small city has more origins than arcs shown
+    assert list(zip(-origins["entries"], origins["code"])) == expected
+    assert origins["centroid_lat"].notna().all()
 
 
 def test_area_panel(small_city):

@@ -180,6 +180,17 @@ def test_documents_hand_computed(movement_db):
     assert pd.isna(city.loc[pd.Timestamp(2026, 8, 4), "valid_share"])  # nobody entered
 
 
+def test_a_window_without_entries_has_every_entry_point_at_zero(movement_db):
+    """A window with no entries at all: the documents table still names
+    its entry points (the assembly once produced a column called "index" there) and counts zero."""
+    m = figures_on(movement_db, START - timedelta(days=60), START - timedelta(days=40))
+    assert m.documents["entry_point"].tolist() == sorted(m.by_entry_point["entry_point"])
+    assert (m.documents[["entries", "valid", "none"]] == 0).all().all()
+    assert m.documents["valid_share"].isna().all()
+    assert (m.daily[["entries", "exits", "net"]] == 0).all().all() and (m.daily["entries_7d"].fillna(0) == 0).all()
+    assert m.comparison.set_index("period").loc["last_7", "entries"] == 0
+
+
 def test_screening_by_test_type_hand_computed(movement_db):
     m = figures_on(movement_db)
     assert _rows(m.screening, ["test_type", "screened", "positive", "negative", "positivity"]) == [
