@@ -8,9 +8,32 @@ seconds (a browser starts): make PNGs on request, never on every page run.
 """
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
+
 import plotly.graph_objects as go
 
 from exports import ExportUnavailable
+
+
+@contextmanager
+def renderer():
+    """Several figures in a row through one browser: kaleido's server is started for the block
+    (each `figure_png` alone starts a browser, seconds each), and stopped afterwards."""
+    try:
+        import kaleido
+    except ImportError as e:
+        raise ExportUnavailable("export.png_unavailable", "kaleido is not installed") from e
+    try:
+        kaleido.start_sync_server(silence_warnings=True)
+    except Exception as e:  # noqa: BLE001 - no browser, or one that does not start
+        raise ExportUnavailable("export.png_unavailable", str(e).splitlines()[0] if str(e) else type(e).__name__) from e
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+            yield
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
 
 
 def figure_png(figure: go.Figure, width: int = 1200, height: int = 600, scale: float = 1.0) -> bytes:
