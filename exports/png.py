@@ -8,12 +8,29 @@ seconds (a browser starts): make PNGs on request, never on every page run.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import warnings
 from contextlib import contextmanager
 
 import plotly.graph_objects as go
 
 from exports import ExportUnavailable
+
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def _browser() -> str:
+    """The browser kaleido will drive: BROWSER_PATH, else one on PATH. Checked before kaleido
+    starts, because its server, started without one, fails in a thread and leaves the caller waiting."""
+    named = os.environ.get("BROWSER_PATH")
+    found = named if named and os.access(named, os.X_OK) else None
+    if not named:
+        found = next(filter(None, (shutil.which(name) for name in BROWSERS)), None)
+    if not found:
+        raise ExportUnavailable("export.png_unavailable", f"no Chromium at {named}" if named else "no Chromium on PATH")
+    return found
 
 
 @contextmanager
@@ -24,6 +41,7 @@ def renderer():
         import kaleido
     except ImportError as e:
         raise ExportUnavailable("export.png_unavailable", "kaleido is not installed") from e
+    _browser()
     try:
         kaleido.start_sync_server(silence_warnings=True)
     except Exception as e:  # noqa: BLE001 - no browser, or one that does not start
@@ -42,6 +60,7 @@ def figure_png(figure: go.Figure, width: int = 1200, height: int = 600, scale: f
         import kaleido  # noqa: F401 - plotly imports it itself; checked here for a clear message
     except ImportError as e:
         raise ExportUnavailable("export.png_unavailable", "kaleido is not installed") from e
+    _browser()
     try:
         return figure.to_image(format="png", width=width, height=height, scale=scale)
     except Exception as e:  # noqa: BLE001 - kaleido/choreographer raise many kinds for a missing or failing browser

@@ -22,7 +22,7 @@ from datetime import date
 
 import pandas as pd
 
-from figures.common import SMALL_POSITIVES, Run, Tile, is_hidden
+from figures.common import Run, is_hidden
 from figures.overview import Overview, overview, press_overview
 
 COLUMNS = ("section", "item", "label", "measure", "period_start", "period_end", "value")
@@ -110,10 +110,10 @@ def changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
                                                  suffixes=("_new", "_old"), sort=False)
     differs = merged["value_new"].fillna("\0") != merged["value_old"].fillna("\0")
     out = merged[differs]
-    return pd.DataFrame({"section": out["section"], "item": out["item"],
-                         "label": out["label_new"].fillna(out["label_old"]), "measure": out["measure"],
-                         "old_value": out["value_old"].where(out["value_old"].notna(), None),
-                         "new_value": out["value_new"].where(out["value_new"].notna(), None)}).reset_index(drop=True)
+    frame = pd.DataFrame({"section": out["section"], "item": out["item"],
+                          "label": out["label_new"].fillna(out["label_old"]), "measure": out["measure"],
+                          "old_value": out["value_old"], "new_value": out["value_new"]}, dtype=object)
+    return frame.where(frame.notna(), None).reset_index(drop=True)
 
 
 def kind(measure: str) -> str:
@@ -124,17 +124,3 @@ def kind(measure: str) -> str:
         return "rate" if measure == "incidence" else "zone"
     return "count"
 
-
-def as_tile(measure: str, value: str | None) -> Tile:
-    """A release's headline value as a Tile (for drawing it like the page's tiles)."""
-    shown: float | str | None
-    if value is None:
-        shown = None
-    elif value in (SMALL_POSITIVES,) or not value.replace(".", "", 1).isdigit():
-        shown = value
-    elif kind(measure) == "percent":
-        shown = float(value)
-    else:
-        shown = int(value)
-    return Tile(measure, (shown, None, None), kind="percent" if kind(measure) == "percent" else "count",
-                suppressed=True)
