@@ -126,10 +126,10 @@ def kecamatan_table(figures: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def changes_table(changes: Sequence[Change], labels: dict[tuple[str, str], str], lang: str) -> pd.DataFrame:
+def changes_table(changes: Sequence[Change], names: dict[tuple[str, str], str], lang: str) -> pd.DataFrame:
     def figure(change: Change) -> str:
         name = t(f"briefing.measure.{change.measure}", lang=lang)
-        where = labels.get((change.section, change.item))
+        where = names.get((change.section, change.item))
         if change.section == "curve":
             where = t("briefing.week_of", lang=lang, date=format_date(date.fromisoformat(change.item), lang))
         return f"{name} ({where})" if where else name
@@ -142,7 +142,8 @@ def changes_table(changes: Sequence[Change], labels: dict[tuple[str, str], str],
     })
 
 
-def _labels(figures: pd.DataFrame) -> dict[tuple[str, str], str]:
+def labels(figures: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(section, item) -> its label (a kecamatan's name), for naming a changed figure."""
     return {(s, i): lab for s, i, lab in zip(figures["section"], figures["item"], figures["label"]) if lab}
 
 
@@ -155,7 +156,7 @@ def briefing_pdf(number: int, published_at: datetime, figures: pd.DataFrame, cha
     ]
     if corrects is not None:
         blocks += [pdf.Heading(t("briefing.correction_of", lang=lang, number=corrects)),
-                   pdf.Table(changes_table(changes, _labels(figures), lang))]
+                   pdf.Table(changes_table(changes, labels(figures), lang))]
     blocks += [
         pdf.Heading(t("briefing.pdf.figures", lang=lang)),
         pdf.Table(_headline_table(figures, lang)),

@@ -8,10 +8,10 @@ import queries
 from casedb import releases, settings
 from casedb.engine import get_engine
 from casedb.wib import today_wib
-from exports import ExportUnavailable
+from exports import ExportUnavailable, png
 from figures import briefing as figures
 from figures import briefing_export
-from figures.common import data_span, default_day
+from figures.common import data_span, default_day, window
 from ui import auth, charts, downloads, live, maps, tables, tiles
 from ui.i18n import format_date, format_moment_wib, language, t
 from ui.page import begin
@@ -49,7 +49,7 @@ if suppressed:
     st.caption(t("overview.curve_weekly"))
     st.caption(t("chart.suppressed_note"))
 
-table_start, table_end = (start, end) if suppressed else (day - pd.Timedelta(days=6), day)
+table_start, table_end = (start, end) if suppressed else window(day)
 st.subheader(t("overview.kecamatan", start=format_date(table_start), end=format_date(table_end)))
 left, right = st.columns([3, 2])
 with left:
@@ -86,7 +86,7 @@ def _publish_panel() -> None:
             return
         st.dataframe(briefing_export.changes_table(
             [releases.Change(r.section, r.item, r.measure, r.old_value, r.new_value, "", "")
-             for r in diff.itertuples(index=False)], {}, lang).iloc[:, :3], hide_index=True, width="stretch")
+             for r in diff.itertuples(index=False)], briefing_export.labels(release_figures), lang).iloc[:, :3], hide_index=True, width="stretch")
         corrects = previous.number
         reason_id = st.text_area(t("briefing.publish.reason_id"), key="briefing_reason_id", max_chars=500)
         reason_en = st.text_area(t("briefing.publish.reason_en"), key="briefing_reason_en", max_chars=500)
@@ -146,6 +146,10 @@ def _releases_panel() -> None:
 st.divider()
 st.subheader(t("briefing.releases"))
 if releases.may_publish(role):
+    try:
+        png.warm()  # Chromium starts while the reader looks at the figures, not after the click
+    except ExportUnavailable:
+        pass  # said when publishing is asked for
     with st.container(border=True):
         st.markdown(f"**{t('briefing.publish.title')}**")
         st.caption(t("briefing.publish.explain"))
