@@ -419,6 +419,7 @@ def zone_map(table: pd.DataFrame, boundaries: boundary_files.Boundaries, lang: s
               pdk.Layer("PolygonLayer", id="areas", data=rows, get_polygon="polygon", get_fill_color="fill",
                         get_line_color=[255, 255, 255], line_width_min_pixels=1, filled=True, stroked=True,
                         pickable=True, auto_highlight=True)]
-    spec = pdk.Deck(layers=layers, initial_view_state=default_view(latitude=0.53, zoom=10.2),
+    # Zoomed out from the live map's view: this map sits in a narrow column beside the table.
+    spec = pdk.Deck(layers=layers, initial_view_state=default_view(latitude=0.53, zoom=9.4),
                     tooltip={"html": "{tooltip}"}, **basemap_arguments(settings.get("MAP_BASEMAP")))
     return spec, {"areas": ("zone", None)}
