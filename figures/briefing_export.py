@@ -179,7 +179,9 @@ def briefing_pdf(number: int, published_at: datetime, figures: pd.DataFrame, cha
 
 def curve_chart(figures: pd.DataFrame, lang: str) -> go.Figure:
     figure = charts.epidemic_curve(curve_frame(figures), 0, lang=lang, per="week")
-    figure.update_layout(paper_bgcolor="white", plot_bgcolor="white")
+    # The page's margins are tight (Streamlit pads the chart); a file needs room for its tick labels.
+    figure.update_layout(paper_bgcolor="white", plot_bgcolor="white", margin=dict(l=70, r=20, t=40, b=80),
+                         yaxis_tickformat=",d")  # thousands in the locale: 3.500 (id), 3,500 (en)
     return figure
 
 
