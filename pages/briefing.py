@@ -43,7 +43,8 @@ tiles.tile_row(shown.shown.tiles[4:7])  # tests by type
 tiles.tile_row(shown.shown.tiles[7:])  # positivity by type
 
 st.subheader(t("overview.curve"))
-st.plotly_chart(charts.epidemic_curve(shown.shown.curve, incomplete_days), width="stretch")
+st.plotly_chart(charts.epidemic_curve(shown.shown.curve, incomplete_days, per="week" if suppressed else "day"),
+                width="stretch")
 st.caption(t("briefing.incomplete_caveat"))
 if suppressed:
     st.caption(t("overview.curve_weekly"))
