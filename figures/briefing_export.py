@@ -17,6 +17,7 @@ from typing import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from casedb import settings
 from casedb.releases import Change, Release, ReleaseFile
 from exports import pdf
 from exports.csv import to_csv_bytes
@@ -34,6 +35,12 @@ PNG_MIME = "image/png"
 INFOGRAPHIC_SIZE = 1080
 HEADLINE = ("new_cases", "active", "recovered", "died")
 DEFINITIONS = ("new_cases", "running_totals", "tests", "positivity", "incidence", "zone", "suppression", "week")
+
+
+def definitions(lang: str) -> list[str]:
+    """The definitions of the briefing's figures (Markdown bold), with the zone limits in force."""
+    low, mid, high = (format_number(x, lang=lang) for x in settings.get("ZONE_THRESHOLDS"))
+    return [t(f"briefing.def.{key}", lang=lang, low=low, mid=mid, high=high) for key in DEFINITIONS]
 
 
 def file_name(number: int, part: str, lang: str | None, extension: str) -> str:
@@ -165,7 +172,7 @@ def briefing_pdf(number: int, published_at: datetime, figures: pd.DataFrame, cha
         pdf.Heading(t("briefing.pdf.kecamatan", lang=lang, start=format_date(start, lang), end=format_date(end, lang))),
         pdf.Table(kecamatan_table(figures, lang)),
         pdf.Heading(t("briefing.definitions", lang=lang)),
-        *[pdf.Paragraph(t(f"briefing.def.{d}", lang=lang).replace("**", "")) for d in DEFINITIONS],
+        *[pdf.Paragraph(text.replace("**", "")) for text in definitions(lang)],
         pdf.Paragraph(t("briefing.incomplete_caveat", lang=lang)),
         pdf.Heading(t("briefing.pdf.checksum_title", lang=lang)),
         pdf.Paragraph(t("briefing.pdf.checksum", lang=lang, file=file_name(number, "data", None, "csv"),

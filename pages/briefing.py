@@ -61,8 +61,8 @@ with right:
     st.html(maps.legend_html(legends, thresholds, lang))
 
 with st.expander(t("briefing.definitions")):
-    for key in briefing_export.DEFINITIONS:
-        st.markdown(t(f"briefing.def.{key}"))
+    for text in briefing_export.definitions(lang):
+        st.markdown(text)
 
 
 # ------------------------------------------------------------------------------------ releases
