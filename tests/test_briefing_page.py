@@ -75,3 +75,13 @@ def test_mayor_sees_the_day_and_cannot_publish(city):
     assert not at.exception, [e.value for e in at.exception]
     assert not _publish_button(at)
     assert any(m.delta for m in at.metric)  # the day's changes since yesterday
+
+
+def test_publishing_without_chromium_says_so_and_stores_nothing(city, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    at = _open("health", "en")
+    _publish_button(at)[0].click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [w.value for w in at.warning] == [t("export.png_unavailable", lang="en")]
+    assert releases.list_releases(city) == []
