@@ -20,6 +20,9 @@ data as it is then), and stored: a later download gives the same bytes.
 
 Publishing is for `health`, and for `press` only when the setting PRESS_MAY_PUBLISH is on; it is
 written to the audit log in the release's transaction (`release_publish`).
+
+Releases are read here, not through the named queries of `queries/`: what is read back is the
+published artifact as stored, whose figures went through the runner as `press` when it was made.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 import queries
 from casedb import releases, settings
-from casedb.engine import get_engine
+from casedb.engine import UNAVAILABLE_ERRORS, get_engine
 from casedb.wib import today_wib
 from exports import ExportUnavailable, png
 from figures import briefing as figures
@@ -144,15 +144,25 @@ def _releases_panel() -> None:
         columns[1].caption(f"SHA-256 {item.sha256}")
 
 
+def _releases() -> None:
+    if releases.may_publish(role):
+        try:
+            png.warm()  # Chromium starts while the reader looks at the figures, not after the click
+        except ExportUnavailable:
+            pass  # said when publishing is asked for
+        with st.container(border=True):
+            st.markdown(f"**{t('briefing.publish.title')}**")
+            st.caption(t("briefing.publish.explain"))
+            _publish_panel()
+    _releases_panel()
+
+
 st.divider()
 st.subheader(t("briefing.releases"))
-if releases.may_publish(role):
+if live.is_stale():
+    st.info(t("live.not_while_stale"))  # releases are read and written live, never from the last good figures
+else:
     try:
-        png.warm()  # Chromium starts while the reader looks at the figures, not after the click
-    except ExportUnavailable:
-        pass  # said when publishing is asked for
-    with st.container(border=True):
-        st.markdown(f"**{t('briefing.publish.title')}**")
-        st.caption(t("briefing.publish.explain"))
-        _publish_panel()
-_releases_panel()
+        _releases()
+    except UNAVAILABLE_ERRORS:
+        st.info(t("live.not_while_stale"))
