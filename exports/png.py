@@ -81,9 +81,7 @@ def renderer():
     it, so that the next render starts a fresh one."""
     warm()
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-            yield
+        yield
     except ExportUnavailable:
         _stop()
         raise
@@ -94,6 +92,8 @@ def figure_png(figure: go.Figure, width: int = 1200, height: int = 600, scale: f
     _kaleido()  # plotly imports it itself; checked here for a clear message
     _browser()
     try:
-        return figure.to_image(format="png", width=width, height=height, scale=scale)
+        with warnings.catch_warnings():  # plotly's note that a running server (`warm`) keeps its own options
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+            return figure.to_image(format="png", width=width, height=height, scale=scale)
     except Exception as e:  # noqa: BLE001 - kaleido/choreographer raise many kinds for a missing or failing browser
         raise ExportUnavailable("export.png_unavailable", str(e).splitlines()[0] if str(e) else type(e).__name__) from e
