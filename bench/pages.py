@@ -57,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import queries  # noqa: E402
 from bench.page_sets import map as map_set  # noqa: E402
+from bench.page_sets import briefing as briefing_set  # noqa: E402
 from bench.page_sets import movement as movement_set  # noqa: E402
 from bench.page_sets import overview as overview_set  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
@@ -84,6 +85,8 @@ PAGES: dict[str, PageBench] = {
     "movement": PageBench("health", movement_set.figures, movement_set.naive, movement_set.check,
                           movement_set.headline),
     "map": PageBench(map_set.ROLE, map_set.figures, map_set.naive, map_set.check, map_set.headline),
+    "briefing": PageBench("health", briefing_set.figures, briefing_set.naive, briefing_set.check,
+                          briefing_set.headline),
 }
 
 

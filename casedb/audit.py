@@ -1,7 +1,8 @@
 """The audit log: who did what, when, and whether it worked.
 
 Recorded: sign-ins (success and failure), sign-outs, refused page requests, exports, certificate
-verifications, authorisation changes, uploads, user changes and facility changes. A row never holds a
+verifications, authorisation changes, uploads, user changes, facility changes and published press
+releases. A row never holds a
 password, a NIK or a person_key: callers pass what identifies the act (a file name, a certificate
 number, a reason).
 
@@ -32,6 +33,7 @@ ACTIONS = (
     "user_change",
     "facility_change",
     "case_outcome",
+    "release_publish",
 )
 OUTCOMES = ("success", "failure", "refused")
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -587,6 +588,72 @@ demo_ground_truth = Table(
     Index(None, "kind"),
     Index(None, "entity", "entity_id"),
 )
+
+# --- Press releases ------------------------------------------------------------------------------
+# A release is a frozen, numbered snapshot of the figures press may publish (casedb.releases): its
+# figures, its files (bytes and SHA-256) and who published it when. Rows are never changed or
+# deleted (triggers of migration 0014 refuse it); a correction is a new release naming the one it
+# corrects, with its change log.
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("day", Date, nullable=False),  # the day chosen on the briefing page
+    Column("period_start", Date, nullable=False),  # the ISO week its counts are of
+    Column("period_end", Date, nullable=False),
+    Column("corrects_id", Integer, ForeignKey("releases.id"), nullable=True),
+    Column("published_at", DateTime, nullable=False),
+    Column("published_by", String(80), nullable=False),
+    Column("published_role", String(12), nullable=False),
+    Column("data_version", BigInteger, nullable=False),
+    Column("data_sha256", String(64), nullable=False),  # of the CSV data file: see casedb.releases
+    Index(None, "period_start"),
+)
+
+release_figures = Table(
+    "release_figures",
+    metadata,
+    Column("release_id", Integer, ForeignKey("releases.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("section", String(20), nullable=False),
+    Column("item", String(40), nullable=False),
+    Column("label", String(120), nullable=True),
+    Column("measure", String(40), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("value", String(40), nullable=True),
+)
+
+release_files = Table(
+    "release_files",
+    metadata,
+    Column("release_id", Integer, ForeignKey("releases.id"), primary_key=True),
+    Column("name", String(120), primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("language", String(2), nullable=True),
+    Column("mime", String(100), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+)
+
+release_changes = Table(
+    "release_changes",
+    metadata,
+    Column("release_id", Integer, ForeignKey("releases.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("section", String(20), nullable=False),
+    Column("item", String(40), nullable=False),
+    Column("measure", String(40), nullable=False),
+    Column("old_value", String(40), nullable=True),
+    Column("new_value", String(40), nullable=True),
+    Column("reason_id", Text, nullable=False),
+    Column("reason_en", Text, nullable=False),
+)
+
+RELEASE_TABLES = (releases, release_figures, release_files, release_changes)
 
 ROLLUP_TABLES = (daily_area, daily_case_cells, daily_facility_tests, daily_entry_point, daily_facility_compliance,
                  daily_movement, daily_movement_hour, daily_movement_region, daily_screening, daily_imported_origin)

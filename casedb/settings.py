@@ -75,6 +75,15 @@ def _basemap(text: str) -> str:
     return value
 
 
+def _switch(text: str) -> bool:
+    value = str(text).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
 def _sso_roles(text: str) -> tuple[tuple[str, str, str], ...]:
     """`@dinkes.go.id=health, group:humas=press` -> (("domain", "dinkes.go.id", "health"), ("group", "humas", "press"))."""
     rules = []
@@ -173,6 +182,9 @@ SETTINGS: dict[str, Setting] = {
                 "a path to a GeoJSON file, or nothing"),
         Setting("SSO_GROUPS_CLAIM", "groups", _text,
                 "Name of the ID-token claim that lists the user's groups.", "a claim name"),
+        Setting("PRESS_MAY_PUBLISH", False, _switch,
+                "Whether the press role may publish a briefing release itself (health always may).",
+                "true or false"),
     )
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence, Union
 
@@ -44,9 +45,12 @@ class Image:
 Block = Union[Heading, Paragraph, Table, Image]
 
 
-def report_pdf(title: str, blocks: Sequence[Block], footer: str = "") -> bytes:
+def report_pdf(title: str, blocks: Sequence[Block], footer: str = "", header: Sequence[str] = (),
+               created: datetime | None = None) -> bytes:
     """The report as PDF bytes: `title` on top of the first page, `footer` (e.g. the data's moment
-    and the suppression note) and the page number at the foot of every page."""
+    and the suppression note) and the page number at the foot of every page. `header`: lines above
+    the title (an issuer's letterhead), centred, with a rule under them. `created` (naive UTC): the
+    document's creation date, so that the same report made twice gives the same bytes (default now)."""
     regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
     if not (regular.exists() and bold.exists()):
         raise ExportUnavailable("export.pdf_unavailable", f"font missing in {FONT_DIR}")
@@ -61,7 +65,14 @@ def report_pdf(title: str, blocks: Sequence[Block], footer: str = "") -> bytes:
     pdf.add_font(FONT, "", str(regular))
     pdf.add_font(FONT, "B", str(bold))
     pdf.set_auto_page_break(True, margin=15)
+    pdf.set_creation_date((created or datetime.now(timezone.utc).replace(tzinfo=None)).replace(tzinfo=timezone.utc))
     pdf.add_page()
+    if header:
+        for i, line in enumerate(header):
+            pdf.set_font(FONT, "B", 13 if i == 0 else 11)
+            pdf.multi_cell(0, 6, line, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.line(pdf.l_margin, pdf.get_y() + 2, pdf.w - pdf.r_margin, pdf.get_y() + 2)
+        pdf.ln(5)
     pdf.set_font(FONT, "B", 16)
     pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
     for block in blocks:

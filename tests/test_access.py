@@ -32,6 +32,8 @@ EXPECTED = {
     "users": {"admin"},
     "facilities": {"health", "admin"},
     "authorizations": {"health", "admin"},
+    # The press briefing and its releases (issue 16).
+    "briefing": {"press", "health", "mayor"},
 }
 SQL_ATTACKS = (
     "' OR '1'='1",

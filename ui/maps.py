@@ -392,3 +392,34 @@ def area_boundaries(path: str) -> boundary_files.Boundaries:
 def sent_bytes(spec: pdk.Deck) -> int:
     """Size of the deck specification the browser receives."""
     return len(json.dumps(json.loads(spec.to_json()), separators=(",", ":")).encode("utf-8"))
+
+
+def zone_map(table: pd.DataFrame, boundaries: boundary_files.Boundaries, lang: str) -> tuple[pdk.Deck, dict]:
+    """The kecamatan of `table` (code, name, new_cases, zone: a figure function's kecamatan table)
+    filled by zone over the city's outline, with the live map's palette and legend; a kecamatan
+    whose count is hidden ("<5", "x") has no zone and stays grey. For the briefing page."""
+    by_code = table.set_index("code")
+    rows = []
+    for feature in boundaries.kecamatan["features"]:
+        code = feature["properties"]["code"]
+        if code not in by_code.index:
+            continue
+        area = by_code.loc[code]
+        count = area["new_cases"] if isinstance(area["new_cases"], str) else format_number(area["new_cases"], lang=lang)
+        zone_text = t(f"zone.{area['zone']}", lang=lang) if isinstance(area["zone"], str) else "–"
+        tooltip = (f"<b>{html.escape(str(area['name']))}</b><br/>{t('map.measure.new_cases', lang=lang)}: {count}"
+                   f"<br/>{t('map.measure.zone', lang=lang)}: {zone_text}")
+        colour = ZONE_PALETTE.get(area["zone"], NO_CASES) if isinstance(area["zone"], str) else NO_CASES
+        for rings in _rings(shape(feature["geometry"])):
+            rows.append({"code": code, "polygon": rings, "fill": [*colour, 190], "tooltip": tooltip})
+    city = [{"polygon": rings} for f in boundaries.city["features"] for rings in _rings(shape(f["geometry"]))]
+    layers = [pdk.Layer("PolygonLayer", id="city", data=city, get_polygon="polygon", filled=True, stroked=True,
+                        get_fill_color=list(OUTLINE_FILL), get_line_color=list(OUTLINE_LINE), line_width_min_pixels=2,
+                        pickable=False),
+              pdk.Layer("PolygonLayer", id="areas", data=rows, get_polygon="polygon", get_fill_color="fill",
+                        get_line_color=[255, 255, 255], line_width_min_pixels=1, filled=True, stroked=True,
+                        pickable=True, auto_highlight=True)]
+    # Zoomed out from the live map's view: this map sits in a narrow column beside the table.
+    spec = pdk.Deck(layers=layers, initial_view_state=default_view(latitude=0.53, zoom=9.4),
+                    tooltip={"html": "{tooltip}"}, **basemap_arguments(settings.get("MAP_BASEMAP")))
+    return spec, {"areas": ("zone", None)}

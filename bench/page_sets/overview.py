@@ -60,7 +60,8 @@ def naive(engine: Engine, day: date | None = None) -> Naive | None:
     if days.empty:
         return None
     first, last = days.min().date(), days.max().date()
-    day = day or min(today_wib(), last)
+    # The page's default day (figures.common.default_day): the last complete day, yesterday.
+    day = day or min(today_wib() - timedelta(days=1), last)
 
     def tile(key: str, d: date):
         d = pd.Timestamp(d)
