@@ -1,0 +1,21 @@
+-- returns: the contacts in quarantine at the moment at (as tracing_quarantine_kecamatan) whose follow-up is overdue (last seen before overdue_before), the longest overdue first, at most row_limit: contact_id and index_case_id (record numbers, no identity), kecamatan_code, kecamatan (of the index case), relation, listed_at, last_seen, quarantine_until
+-- params: day (date), at (datetime), overdue_before (datetime), row_limit (integer)
+-- roles: health
+-- suppress: none
+SELECT k.id AS contact_id,
+       k.index_case_id,
+       kel.parent_code AS kecamatan_code,
+       kec.name AS kecamatan,
+       k.relation,
+       k.listed_at,
+       COALESCE(k.last_followup_at, k.traced_at, k.listed_at) AS last_seen,
+       k.quarantine_until
+FROM contacts AS k
+JOIN cases AS i ON i.id = k.index_case_id
+JOIN regions AS kel ON kel.code = i.kelurahan_code
+JOIN regions AS kec ON kec.code = kel.parent_code
+WHERE k.quarantine_until >= :day AND k.listed_at <= :at
+  AND NOT EXISTS (SELECT 1 FROM cases AS b WHERE b.id = k.became_case_id AND b.confirmed_at <= :at)
+  AND COALESCE(k.last_followup_at, k.traced_at, k.listed_at) < :overdue_before
+ORDER BY last_seen, k.id
+LIMIT :row_limit
