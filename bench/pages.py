@@ -58,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import queries  # noqa: E402
 from bench.page_sets import movement as movement_set  # noqa: E402
 from bench.page_sets import overview as overview_set  # noqa: E402
+from bench.page_sets import tracing as tracing_set  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,8 @@ PAGES: dict[str, PageBench] = {
                           overview_set.headline),
     "movement": PageBench("health", movement_set.figures, movement_set.naive, movement_set.check,
                           movement_set.headline),
+    "tracing": PageBench(tracing_set.ROLE, tracing_set.figures, tracing_set.naive, tracing_set.check,
+                         tracing_set.headline),
 }
 
 

@@ -210,3 +210,45 @@ def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = 
 
 def refresh_all(conn: Connection) -> None:
     refresh(conn, *ALL_DAYS)
+    refresh_chains(conn)
+
+
+_CHAIN_EDGES = text("""
+    SELECT k.index_case_id, k.became_case_id, i.confirmed_at AS index_at, b.confirmed_at AS case_at,
+           i.confirmed_day AS index_day, b.confirmed_day AS case_day
+    FROM contacts k JOIN cases i ON i.id = k.index_case_id JOIN cases b ON b.id = k.became_case_id
+    WHERE k.became_case_id IS NOT NULL
+""")
+
+
+def refresh_chains(conn: Connection) -> None:
+    """chain_members from every contact linked to the case it became: each connected set of cases
+    (union-find over the links) named by its earliest case (the lower id on a tie). Rewritten whole:
+    a new link may join two clusters, and there are far fewer links than contacts."""
+    if not inspect(conn).has_table("chain_members"):
+        return  # a database before migration 0014, which fills the table when it creates it
+    parent: dict[int, int] = {}
+    confirmed: dict[int, object] = {}
+    day: dict[int, object] = {}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, a_at, b_at, a_day, b_day in conn.execute(_CHAIN_EDGES):
+        for node, at, on in ((a, a_at, a_day), (b, b_at, b_day)):
+            parent.setdefault(node, node)
+            confirmed[node], day[node] = at, on
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    earliest: dict[int, int] = {}
+    for node in sorted(parent, key=lambda n: (confirmed[n], n)):
+        earliest.setdefault(find(node), node)
+    conn.execute(text("DELETE FROM chain_members"))
+    if parent:
+        conn.execute(text("INSERT INTO chain_members (case_id, cluster_id, confirmed_day) "
+                          "VALUES (:case_id, :cluster_id, :day)"),
+                     [{"case_id": n, "cluster_id": earliest[find(n)], "day": day[n]} for n in sorted(parent)])

@@ -481,6 +481,19 @@ daily_tracing = Table(
     Index(None, "week"),
 )
 
+# Every case in a chain of transmission (index case -> the case its contact became) and its cluster,
+# the connected set of such chains, named by its earliest case: kept by casedb.rollups.refresh_chains
+# whenever a contact is linked to the case it became, so that pages need not walk the chains.
+chain_members = Table(
+    "chain_members",
+    metadata,
+    Column("case_id", BigInteger, ForeignKey("cases.id"), primary_key=True),
+    Column("cluster_id", BigInteger, nullable=False, comment="the cluster's earliest case (cases.id)"),
+    # The case's cases.confirmed_day, so that cluster sizes are counted without reading the cases.
+    Column("confirmed_day", Date, nullable=False),
+    Index(None, "cluster_id"),
+)
+
 # One row per calendar day 2019-2040 (casedb.migrations 0011): what expected reporting days are
 # counted over, without date arithmetic that differs between the two engines.
 CALENDAR_RANGE = ("2019-01-01", "2040-12-31")

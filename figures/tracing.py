@@ -1,8 +1,9 @@
 """Contact tracing (DESIGN section 3, "Contact tracing", after WHO Go.Data's indicators; issue 15).
 
 `run(name, **params)` is `ui.live.query` on the page and `queries.run` bound to a role and engine in
-the tests. The indicators read the daily_tracing rollup (casedb.rollups), chains read the contacts
-who became cases, follow-up reads the contacts in quarantine.
+the tests. The indicators read the daily_tracing rollup and clusters the chain_members table (both
+kept by the write path, casedb.rollups), a chain the contacts who became cases, follow-up the
+contacts in quarantine.
 
 Definitions used (where the issue and DESIGN are silent, decided here):
 - A period is a range of WIB days of the index cases' confirmation; a contact belongs to the period
@@ -15,8 +16,9 @@ Definitions used (where the issue and DESIGN are silent, decided here):
 - Already listed: the period's cases whose person had been listed as someone's contact at or
   before their confirmation / the period's cases.
 - A chain edge is index case -> the case its contact became; a cluster is a connected set of such
-  edges (two cases or more), named by its earliest case. New in 7 days: its cases confirmed in
-  D-6..D; growth: that over the 7 days before (D-13..D-7), empty when those were none.
+  edges, named by its earliest case, as every link known joins them; on day D it holds its cases
+  confirmed by D (two or more). New in 7 days: its cases confirmed in D-6..D; growth: that over
+  the 7 days before (D-13..D-7), empty when those were none.
 - In quarantine at the end of day D: listed by then, quarantine ending on D or later, not become a
   case by then. Overdue: last seen (the last follow-up visit, else tracing, else listing) more than
   TRACING_FOLLOWUP_HOURS before the end of D.
@@ -39,6 +41,7 @@ Run = Callable[..., pd.DataFrame]
 DEFAULT_WEEKS = 12
 # Clusters drawn node by node up to this size; larger ones are summarised by generation.
 MAX_DRAWN_NODES = 300
+CLUSTERS_LISTED = 50
 OVERDUE_ROWS = 500
 STATUSES = ("active", "hospitalised", "recovered", "died")
 SUMS = ("cases", "cases_listed", "contacts", "traced", *[f"traced_{k}" for k in range(TRACING_BUCKETS)], "tested",
@@ -71,8 +74,10 @@ def end_of_day(day: date) -> datetime:
     return wib_to_utc(datetime.combine(day + timedelta(days=1), datetime.min.time()))
 
 
-def default_period(last_day: date, weeks: int = DEFAULT_WEEKS) -> tuple[date, date]:
-    return last_day - timedelta(days=7 * weeks - 1), last_day
+def default_period(span: tuple[date, date], weeks: int = DEFAULT_WEEKS) -> tuple[date, date]:
+    """The last `weeks` weeks of the data (all of it when shorter)."""
+    first, last = span
+    return max(first, last - timedelta(days=7 * weeks - 1)), last
 
 
 def shares(sums: pd.DataFrame, hours: int) -> pd.DataFrame:
@@ -112,74 +117,26 @@ def indicators(run: Run, start: date, end: date, hours: int) -> Indicators:
 
 
 @dataclass(frozen=True)
-class Chains:
+class Clusters:
     end: date
-    nodes: pd.DataFrame  # case_id, day, kecamatan_code, status, cluster (its earliest case's id)
-    edges: pd.DataFrame  # index_case_id, case_id, cluster
-    clusters: pd.DataFrame  # cluster, kecamatan_code (of its first case), size, first_day, last_day, new_7d, previous_7d, growth
+    table: pd.DataFrame  # cluster, kecamatan_code, size, first_day, last_day, new_7d, previous_7d, growth
+    total: int  # clusters in all (the table holds at most row_limit)
 
 
-def chains(run: Run, end: date) -> Chains:
-    """Chains of transmission as they stood at the end of WIB day `end`, and their clusters."""
-    edges = run("tracing_chain_edges", end=end, end_at=end_of_day(end))
-    nodes = pd.concat([
-        edges.rename(columns={"index_case_id": "node", "index_day": "day", "index_kecamatan": "kecamatan_code",
-                              "index_status": "status"})[["node", "day", "kecamatan_code", "status"]],
-        edges.rename(columns={"case_id": "node", "case_day": "day", "case_kecamatan": "kecamatan_code",
-                              "case_status": "status"})[["node", "day", "kecamatan_code", "status"]],
-    ]).drop_duplicates("node").rename(columns={"node": "case_id"})
-    nodes["case_id"] = nodes["case_id"].astype("int64")
-    nodes["day"] = pd.to_datetime(nodes["day"])
-    root = _components(edges["index_case_id"].astype("int64").tolist(), edges["case_id"].astype("int64").tolist())
-    nodes["component"] = nodes["case_id"].map(root)
-    # A cluster is named by its earliest case (the lower id on a tie).
-    earliest = nodes.sort_values(["day", "case_id"]).groupby("component")["case_id"].first()
-    name = {node: int(earliest[component]) for node, component in root.items()}
-    nodes["cluster"] = nodes["case_id"].map(name).astype("int64")
-    nodes = nodes.drop(columns="component").sort_values(["cluster", "day", "case_id"], ignore_index=True)
-    edges = pd.DataFrame({"index_case_id": edges["index_case_id"].astype("int64"),
-                          "case_id": edges["case_id"].astype("int64")})
-    edges["cluster"] = edges["index_case_id"].map(name).astype("int64")
-    return Chains(end, nodes, edges, _clusters(nodes, end))
-
-
-def _components(left: list[int], right: list[int]) -> dict[int, int]:
-    """Each node's connected component (union-find over the edges), named by its smallest id."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in zip(left, right):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {x: find(x) for x in parent}
-
-
-def _clusters(nodes: pd.DataFrame, end: date) -> pd.DataFrame:
-    columns = ["cluster", "kecamatan_code", "size", "first_day", "last_day", "new_7d", "previous_7d", "growth"]
-    if nodes.empty:
-        return pd.DataFrame(columns=columns)
-    last7 = nodes["day"] > pd.Timestamp(end - timedelta(days=7))
-    before7 = (nodes["day"] > pd.Timestamp(end - timedelta(days=14))) & ~last7
-    grouped = nodes.assign(new_7d=last7.astype(int), previous_7d=before7.astype(int)).groupby("cluster")
-    first = nodes.sort_values(["day", "case_id"]).groupby("cluster").first()
-    table = pd.DataFrame({
-        "size": grouped.size(), "first_day": grouped["day"].min(), "last_day": grouped["day"].max(),
-        "new_7d": grouped["new_7d"].sum(), "previous_7d": grouped["previous_7d"].sum(),
-        "kecamatan_code": first["kecamatan_code"],
-    })
+def clusters(run: Run, end: date, row_limit: int = CLUSTERS_LISTED) -> Clusters:
+    """The clusters with two or more cases by the end of WIB day `end`, the most new cases in 7 days
+    first (then the largest); their membership is kept by the write path (chain_members)."""
+    table = run("tracing_clusters", end=end, week_start=end - timedelta(days=6),
+                previous_start=end - timedelta(days=13), row_limit=row_limit)
+    total = int(table["clusters"].iloc[0]) if len(table) else 0
+    for column in ("cluster", "size", "new_7d", "previous_7d"):
+        table[column] = table[column].astype("int64")
+    for column in ("first_day", "last_day"):
+        table[column] = pd.to_datetime(table[column])
     previous = table["previous_7d"].astype(float)
-    table["growth"] = (table["new_7d"] / previous.where(previous > 0)).astype(object)
-    table["growth"] = table["growth"].where(table["growth"].notna(), None)
-    table = table.reset_index()
-    return table.sort_values(["new_7d", "size", "cluster"], ascending=[False, False, True],
-                             ignore_index=True)[columns]
+    growth = table["new_7d"] / previous.where(previous > 0)
+    table["growth"] = growth.astype(object).where(growth.notna(), None)
+    return Clusters(end, table.drop(columns="clusters"), total)
 
 
 @dataclass(frozen=True)
@@ -189,17 +146,23 @@ class ChainView:
     cluster: int
     size: int
     drawn: bool
-    nodes: pd.DataFrame  # case_id, day, status, generation, x, y (drawn)
-    edges: pd.DataFrame  # index_case_id, case_id (drawn)
+    nodes: pd.DataFrame  # case_id, day, status, generation (and x, y when drawn)
+    edges: pd.DataFrame  # index_case_id, case_id
     generations: pd.DataFrame  # generation, status, cases
 
 
-def chain_view(ch: Chains, cluster: int, max_nodes: int = MAX_DRAWN_NODES) -> ChainView | None:
-    """The chain of the cluster named by its earliest case `cluster`; None when there is none."""
-    nodes = ch.nodes[ch.nodes["cluster"] == cluster].copy()
-    if nodes.empty:
+def chain_view(run: Run, cluster: int, end: date, max_nodes: int = MAX_DRAWN_NODES) -> ChainView | None:
+    """The chain of the cluster named by its earliest case `cluster` at the end of WIB day `end`;
+    None when there is none."""
+    rows = run("tracing_chain", cluster=cluster, end=end, end_at=end_of_day(end))
+    if rows.empty:
         return None
-    edges = ch.edges[ch.edges["cluster"] == cluster][["index_case_id", "case_id"]]
+    ends = [rows[columns].set_axis(["case_id", "day", "status"], axis=1)
+            for columns in (["index_case_id", "index_day", "index_status"], ["case_id", "case_day", "case_status"])]
+    nodes = pd.concat(ends).drop_duplicates("case_id").reset_index(drop=True)
+    nodes["case_id"] = nodes["case_id"].astype("int64")
+    nodes["day"] = pd.to_datetime(nodes["day"])
+    edges = rows[["index_case_id", "case_id"]].astype("int64")
     # Generation: steps from a case that is no one's became-case (the first cases of the chain).
     children: dict[int, list[int]] = {}
     for a, b in zip(edges["index_case_id"], edges["case_id"]):
@@ -219,12 +182,13 @@ def chain_view(ch: Chains, cluster: int, max_nodes: int = MAX_DRAWN_NODES) -> Ch
     counts = (nodes.groupby(["generation", "status"]).size().rename("cases").reset_index()
               .sort_values(["generation", "status"], ignore_index=True))
     drawn = len(nodes) <= max_nodes
+    nodes = nodes.sort_values(["generation", "day", "case_id"], ignore_index=True)
     if drawn:
-        # y: each generation's cases spread evenly, in order of confirmation.
-        nodes = nodes.sort_values(["generation", "day", "case_id"])
-        nodes["y"] = nodes.groupby("generation").cumcount() - (nodes.groupby("generation")["case_id"].transform("size") - 1) / 2
+        # y: each generation's cases spread evenly around 0, in order of confirmation.
+        per_generation = nodes.groupby("generation")["case_id"]
+        nodes["y"] = per_generation.cumcount() - (per_generation.transform("size") - 1) / 2
         nodes["x"] = nodes["day"]
-    return ChainView(cluster, len(nodes), drawn, nodes.reset_index(drop=True), edges.reset_index(drop=True), counts)
+    return ChainView(cluster, len(nodes), drawn, nodes, edges.reset_index(drop=True), counts)
 
 
 @dataclass(frozen=True)
@@ -242,4 +206,6 @@ def follow_up(run: Run, day: date, followup_hours: int, row_limit: int = OVERDUE
     params = {"day": day, "at": at, "overdue_before": before}
     by_kecamatan = run("tracing_quarantine_kecamatan", **params)
     overdue = run("tracing_overdue_contacts", **params, row_limit=row_limit)
+    for column in ("listed_at", "last_seen", "quarantine_until"):  # SQLite returns them as text
+        overdue[column] = pd.to_datetime(overdue[column], format="mixed")
     return FollowUp(day, before, by_kecamatan, overdue)

@@ -2,20 +2,28 @@
 -- params: day (date), at (datetime), overdue_before (datetime), row_limit (integer)
 -- roles: health
 -- suppress: none
-SELECT k.id AS contact_id,
-       k.index_case_id,
+-- The longest overdue are picked from the contacts alone, and only they are joined to their index
+-- case and its regions.
+WITH overdue AS (
+    SELECT k.id, k.index_case_id, k.relation, k.listed_at,
+           COALESCE(k.last_followup_at, k.traced_at, k.listed_at) AS last_seen, k.quarantine_until
+    FROM contacts AS k
+    LEFT JOIN cases AS b ON b.id = k.became_case_id
+    WHERE k.quarantine_until >= :day AND k.listed_at <= :at AND (b.id IS NULL OR b.confirmed_at > :at)
+      AND COALESCE(k.last_followup_at, k.traced_at, k.listed_at) < :overdue_before
+    ORDER BY last_seen, k.id
+    LIMIT :row_limit
+)
+SELECT o.id AS contact_id,
+       o.index_case_id,
        kel.parent_code AS kecamatan_code,
        kec.name AS kecamatan,
-       k.relation,
-       k.listed_at,
-       COALESCE(k.last_followup_at, k.traced_at, k.listed_at) AS last_seen,
-       k.quarantine_until
-FROM contacts AS k
-JOIN cases AS i ON i.id = k.index_case_id
+       o.relation,
+       o.listed_at,
+       o.last_seen,
+       o.quarantine_until
+FROM overdue AS o
+JOIN cases AS i ON i.id = o.index_case_id
 JOIN regions AS kel ON kel.code = i.kelurahan_code
 JOIN regions AS kec ON kec.code = kel.parent_code
-WHERE k.quarantine_until >= :day AND k.listed_at <= :at
-  AND NOT EXISTS (SELECT 1 FROM cases AS b WHERE b.id = k.became_case_id AND b.confirmed_at <= :at)
-  AND COALESCE(k.last_followup_at, k.traced_at, k.listed_at) < :overdue_before
-ORDER BY last_seen, k.id
-LIMIT :row_limit
+ORDER BY o.last_seen, o.id

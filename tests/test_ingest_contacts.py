@@ -106,6 +106,10 @@ def test_a_listed_contact_who_later_tests_positive_is_linked_to_the_case_it_beca
     ])
     load(db, "test_results", results, file_name="hasil.csv", pepper=PEPPER)
     assert [(r[0], r[9]) for r in stored(db)] == [("R1", "R6"), ("R1", None), ("R6", "R8"), ("R6", None)]
+    # One cluster of three: A -> B (A's contact became B) -> R8's case, named by A.
+    assert rows(db, "SELECT tr.source_ref, m.cluster_id FROM chain_members m JOIN cases c ON c.id = m.case_id "
+                    "JOIN test_results tr ON tr.id = c.test_result_id ORDER BY tr.source_ref") == [
+        ("R1", ids["R1"]), ("R6", ids["R1"]), ("R8", ids["R1"])]
     assert rows(db, "SELECT day, cases, cases_listed, contacts, became_cases FROM daily_tracing ORDER BY day") == [
         (date(2021, 8, 1), 1, 0, 2, 1), (date(2021, 8, 2), 1, 1, 2, 1), (date(2021, 8, 4), 1, 1, 0, 0)]
 

@@ -15,6 +15,7 @@ import queries
 from casedb import rollups, schema
 from casedb.data_version import bump
 from casedb.wib import wib_day
+from bench.page_sets.tracing import Raw
 from figures import tracing as ft
 
 K1, K2 = "14.71.01", "14.71.02"
@@ -131,26 +132,31 @@ def test_a_period_without_cases_has_no_shares(tracing_db):
 
 
 def test_clusters_and_chain_hand_computed(tracing_db):
-    ch = ft.chains(runner(tracing_db), END)
-    assert ch.edges[["index_case_id", "case_id"]].values.tolist() == [[1, 3], [3, 4]]
-    assert ch.nodes[["case_id", "status"]].values.tolist() == [[1, "recovered"], [3, "hospitalised"], [4, "active"]]
+    run = runner(tracing_db)
+    found = ft.clusters(run, END)
     # One cluster of 3 from c1: c4 in the last 7 days (10-16 Aug), c1 and c3 in the 7 before.
-    assert ch.clusters[["cluster", "kecamatan_code", "size", "new_7d", "previous_7d", "growth"]].values.tolist() == [
+    assert found.total == 1
+    assert found.table[["cluster", "kecamatan_code", "size", "new_7d", "previous_7d", "growth"]].values.tolist() == [
         [1, K1, 3, 1, 2, 0.5]]
-    view = ft.chain_view(ch, 1)
-    assert view.drawn and view.nodes[["case_id", "generation"]].values.tolist() == [[1, 0], [3, 1], [4, 2]]
+    view = ft.chain_view(run, 1, END)
+    assert view.edges.values.tolist() == [[1, 3], [3, 4]]
+    assert view.drawn and view.nodes[["case_id", "status", "generation"]].values.tolist() == [
+        [1, "recovered", 0], [3, "hospitalised", 1], [4, "active", 2]]
     assert view.generations.values.tolist() == [[0, "recovered", 1], [1, "hospitalised", 1], [2, "active", 1]]
     # Too many to draw: summarised by generation only.
-    summary = ft.chain_view(ch, 1, max_nodes=2)
+    summary = ft.chain_view(run, 1, END, max_nodes=2)
     assert not summary.drawn and summary.size == 3 and "y" not in summary.nodes
-    assert ft.chain_view(ch, 2) is None  # c2 is in no chain
+    assert ft.chain_view(run, 2, END) is None  # c2 is in no chain
 
 
 def test_chains_as_they_stood_on_an_earlier_day(tracing_db):
-    ch = ft.chains(runner(tracing_db), date(2026, 8, 10))
+    run = runner(tracing_db)
     # c4 (12 Aug) was not a case yet; c1 recovered only on 14 Aug.
-    assert ch.nodes[["case_id", "status"]].values.tolist() == [[1, "active"], [3, "hospitalised"]]
-    assert ch.clusters[["cluster", "size", "new_7d", "previous_7d", "growth"]].values.tolist() == [[1, 2, 1, 1, 1.0]]
+    assert ft.chain_view(run, 1, date(2026, 8, 10)).nodes[["case_id", "status"]].values.tolist() == [
+        [1, "active"], [3, "hospitalised"]]
+    assert ft.clusters(run, date(2026, 8, 10)).table[
+        ["cluster", "size", "new_7d", "previous_7d", "growth"]].values.tolist() == [[1, 2, 1, 1, 1.0]]
+    assert ft.clusters(run, date(2026, 8, 5)).total == 0  # c3 not confirmed yet: c1 alone is no cluster
 
 
 def test_follow_up_hand_computed(tracing_db):
@@ -169,92 +175,14 @@ def test_follow_up_hand_computed(tracing_db):
 def test_the_mayor_sees_the_summary_but_no_chain_or_contact(tracing_db):
     mayor = runner(tracing_db, "mayor")
     assert ft.indicators(mayor, START, END, 72).city["contacts"] == 6
-    for name in ("tracing_chain_edges", "tracing_quarantine_kecamatan", "tracing_overdue_contacts"):
+    for name in ("tracing_clusters", "tracing_chain", "tracing_quarantine_kecamatan", "tracing_overdue_contacts"):
         with pytest.raises(queries.QueryNotAllowed):
             queries.run(name, "mayor", engine=tracing_db, **{p: None for p in queries.load(name, "sqlite").params})
 
 
 # ------------------------------------------------------------------------- pandas over raw rows
-
-class Raw:
-    """The raw contacts and cases, and every figure computed from them in pandas."""
-
-    def __init__(self, engine):
-        self.cases = pd.read_sql("SELECT c.id, c.person_key, c.confirmed_at, c.confirmed_day, c.recovered_day, "
-                                 "c.died_day, c.hospitalised_at, c.discharged_at, r.parent_code AS kecamatan "
-                                 "FROM cases c JOIN regions r ON r.code = c.kelurahan_code", engine)
-        self.contacts = pd.read_sql("SELECT * FROM contacts", engine)
-        for frame, columns in ((self.cases, ["confirmed_at", "confirmed_day", "recovered_day", "died_day",
-                                             "hospitalised_at", "discharged_at"]),
-                               (self.contacts, ["listed_at", "traced_at", "tested_at", "quarantine_until",
-                                                "last_followup_at"])):
-            for c in columns:
-                frame[c] = pd.to_datetime(frame[c], format="mixed")
-
-    def indicators(self, start: date, end: date, hours: int, by: str | None = None) -> pd.DataFrame:
-        cases = self.cases[(self.cases["confirmed_day"] >= pd.Timestamp(start))
-                           & (self.cases["confirmed_day"] <= pd.Timestamp(end))].copy()
-        cases["week"] = cases["confirmed_day"] - pd.to_timedelta(cases["confirmed_day"].dt.day_of_week, unit="D")
-        listed = cases.merge(self.contacts[["contact_person_key", "listed_at"]], left_on="person_key",
-                             right_on="contact_person_key")
-        early = set(listed.loc[listed["listed_at"] <= listed["confirmed_at"], "id"])
-        cases["listed"] = cases["id"].isin(early)
-        contacts = self.contacts.merge(cases, left_on="index_case_id", right_on="id")
-        delay = contacts["traced_at"] - contacts["confirmed_at"]
-        contacts["in_time"] = delay <= pd.Timedelta(hours=hours)
-        keys = [by] if by else []
-        per_case = cases.groupby(keys)[["listed"]].agg(["size", "sum"]) if by else None
-        if by:
-            counts = pd.DataFrame({"cases": per_case[("listed", "size")], "cases_listed": per_case[("listed", "sum")]})
-            c = contacts.groupby(by)
-            counts = counts.join(pd.DataFrame({
-                "contacts": c.size(), "traced": c["traced_at"].count(), "traced_in_time": c["in_time"].sum(),
-                "tested": c["tested_at"].count(), "became_cases": c["became_case_id"].count()}), how="left").fillna(0)
-            return counts.astype(int)
-        return pd.DataFrame([{
-            "cases": len(cases), "cases_listed": int(cases["listed"].sum()), "contacts": len(contacts),
-            "traced": int(contacts["traced_at"].count()), "traced_in_time": int(contacts["in_time"].sum()),
-            "tested": int(contacts["tested_at"].count()), "became_cases": int(contacts["became_case_id"].count())}])
-
-    def clusters(self, end: date) -> list[tuple]:
-        """Clusters by repeated label propagation (not union-find): (first case, size, new_7d, previous_7d)."""
-        cases = self.cases.set_index("id")
-        links = self.contacts[self.contacts["became_case_id"].notna()].copy()
-        links["became_case_id"] = links["became_case_id"].astype(int)
-        links = links[links["became_case_id"].map(cases["confirmed_day"]) <= pd.Timestamp(end)]
-        nodes = sorted(set(links["index_case_id"]) | set(links["became_case_id"]))
-        label = {n: n for n in nodes}
-        changed = True
-        while changed:
-            changed = False
-            for a, b in zip(links["index_case_id"], links["became_case_id"]):
-                low = min(label[a], label[b])
-                if label[a] != low or label[b] != low:
-                    label[a] = label[b] = low
-                    changed = True
-        frame = pd.DataFrame({"case": nodes, "label": [label[n] for n in nodes]})
-        frame["day"] = frame["case"].map(cases["confirmed_day"])
-        out = []
-        for _, group in frame.groupby("label"):
-            first = group.sort_values(["day", "case"]).iloc[0]["case"]
-            new = int((group["day"] > pd.Timestamp(end - timedelta(days=7))).sum())
-            previous = int(((group["day"] > pd.Timestamp(end - timedelta(days=14)))
-                            & (group["day"] <= pd.Timestamp(end - timedelta(days=7)))).sum())
-            out.append((int(first), len(group), new, previous))
-        return sorted(out)
-
-    def follow_up(self, day: date, hours: int) -> tuple[dict, list[int]]:
-        at = pd.Timestamp(ft.end_of_day(day))
-        k = self.contacts.merge(self.cases[["id", "kecamatan"]], left_on="index_case_id", right_on="id",
-                                suffixes=("", "_case"))
-        became_at = k["became_case_id"].map(self.cases.set_index("id")["confirmed_at"])
-        k = k[(k["quarantine_until"] >= pd.Timestamp(day)) & (k["listed_at"] <= at) & ~(became_at <= at)]
-        seen = k["last_followup_at"].fillna(k["traced_at"]).fillna(k["listed_at"])
-        overdue = k[seen < at - pd.Timedelta(hours=hours)]
-        counts = {kec: (int((k["kecamatan"] == kec).sum()), int((overdue["kecamatan"] == kec).sum()))
-                  for kec in set(k["kecamatan"])}
-        return counts, sorted(overdue["id"].tolist())
-
+# Raw (bench/page_sets/tracing.py): the same figures from the raw contacts and cases, in pandas,
+# with days from the timestamps; also the page benchmark's naive baseline.
 
 def assert_matches_pandas(engine, start: date, end: date, hours: int = 72) -> None:
     run, raw = runner(engine), Raw(engine)
@@ -268,16 +196,19 @@ def assert_matches_pandas(engine, start: date, end: date, hours: int = 72) -> No
     assert mine.index.tolist() == kec.index.tolist()
     assert mine[INDICATORS].values.tolist() == kec[INDICATORS].values.tolist()
 
-    ch = ft.chains(run, end)
+    found = ft.clusters(run, end, row_limit=1_000_000)
     mine_clusters = sorted((int(c), int(s), int(n), int(p)) for c, s, n, p in
-                           ch.clusters[["cluster", "size", "new_7d", "previous_7d"]].values.tolist())
-    assert mine_clusters == raw.clusters(end)
+                           found.table[["cluster", "size", "new_7d", "previous_7d"]].values.tolist())
+    assert mine_clusters == raw.clusters(end) and found.total == len(mine_clusters)
+    for cluster in found.table["cluster"].head(3):
+        view = ft.chain_view(run, int(cluster), end)
+        assert sorted(view.nodes["case_id"]) == raw.members(int(cluster), end)
 
     fu = ft.follow_up(run, end, 24, row_limit=1_000_000)
     counts, overdue = raw.follow_up(end, 24)
     shown = {r.kecamatan_code: (r.in_quarantine, r.overdue) for r in fu.kecamatan.itertuples() if r.in_quarantine}
     assert shown == counts
-    assert sorted(fu.overdue["contact_id"].tolist()) == overdue
+    assert fu.overdue["contact_id"].tolist() == overdue
 
 
 def test_fixture_matches_pandas(tracing_db):
@@ -289,8 +220,8 @@ def test_fixture_matches_pandas(tracing_db):
 def test_small_city_matches_pandas(small_city):
     run = runner(small_city)
     span = ft.data_span(run)
-    start, end = ft.default_period(span[1])
+    start, end = ft.default_period(span)
     assert_matches_pandas(small_city, start, end)
     assert_matches_pandas(small_city, span[0], span[1], hours=24)
-    ch = ft.chains(run, span[1])
-    assert len(ch.clusters) > 10 and ch.clusters["size"].max() >= 3
+    found = ft.clusters(run, span[1])
+    assert found.total > 10 and found.table["size"].max() >= 3

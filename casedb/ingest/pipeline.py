@@ -279,10 +279,13 @@ def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWrite
         if first_case is not None:
             rollups.refresh(conn, first_case, last_case, rollups.CASE_ROLLUPS)
             # Listed contacts whose case this is became it; their index cases' days change too.
-            contacts.link_became_cases(conn, contacts.BATCH_CASE_PERSONS, {"batch_id": batch_id})
+            if contacts.link_became_cases(conn, contacts.BATCH_CASE_PERSONS, {"batch_id": batch_id}):
+                rollups.refresh_chains(conn)
             rollups.refresh(conn, *contacts.batch_case_days(conn, batch_id), rollups.TRACING_ROLLUPS)
     if source in _ROLLUPS and writer.first_day is not None:
         rollups.refresh(conn, writer.first_day, writer.last_day, _ROLLUPS[source])
+    if source == "contacts" and writer.linked:
+        rollups.refresh_chains(conn)
     if source == "movements" and writer.first_day is not None:
         # Entries that arrive after the case was confirmed may make it imported.
         changed = update_imports(conn, writer.first_day, writer.last_day)

@@ -1,9 +1,10 @@
-"""daily_tracing rollup and contact indexes, for the contact-tracing page
+"""daily_tracing rollup, chain_members and contact indexes, for the contact-tracing page
 
 Contact tracing per WIB day of the index case's confirmation and kelurahan (casedb.rollups), with
-the tracing delay bucketed by casedb.schema.TRACING_EDGES_HOURS; indexes on contacts' became_case_id
-(chains of transmission) and quarantine_until (contacts in quarantine). The rollup is filled from
-the rows already there.
+the tracing delay bucketed by casedb.schema.TRACING_EDGES_HOURS; every case in a chain of
+transmission with its cluster (casedb.rollups.refresh_chains); indexes on contacts' became_case_id
+(chains of transmission) and quarantine_until (contacts in quarantine). Both tables are filled
+from the rows already there.
 
 Revision ID: 0014_contact_tracing
 Revises: 0013_case_h3_cells
@@ -42,10 +43,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('day', 'kelurahan_code', name=op.f('pk_daily_tracing')),
     )
     op.create_index(op.f('ix_daily_tracing_week'), 'daily_tracing', ['week'])
+    op.create_table(
+        'chain_members',
+        sa.Column('case_id', sa.BigInteger(), nullable=False),
+        sa.Column('cluster_id', sa.BigInteger(), nullable=False, comment="the cluster's earliest case (cases.id)"),
+        sa.Column('confirmed_day', sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_chain_members_case_id_cases')),
+        sa.PrimaryKeyConstraint('case_id', name=op.f('pk_chain_members')),
+    )
+    op.create_index(op.f('ix_chain_members_cluster_id'), 'chain_members', ['cluster_id'])
     rollups.refresh(op.get_bind(), *rollups.ALL_DAYS, rollups.TRACING_ROLLUPS)
+    rollups.refresh_chains(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_chain_members_cluster_id'), table_name='chain_members')
+    op.drop_table('chain_members')
     op.drop_index(op.f('ix_daily_tracing_week'), table_name='daily_tracing')
     op.drop_table('daily_tracing')
     op.drop_index(op.f('ix_contacts_quarantine_until'), table_name='contacts')
