@@ -17,6 +17,7 @@ from casedb.data_version import bump
 from casedb.wib import wib_day
 from bench.page_sets.tracing import Raw
 from figures import tracing as ft
+from tests.test_queries_movement import runner
 
 K1, K2 = "14.71.01", "14.71.02"
 KEL1, KEL2 = "14.71.01.1001", "14.71.02.1001"
@@ -83,12 +84,6 @@ def write_fixture(engine) -> None:
 def tracing_db(empty_db):
     write_fixture(empty_db)
     return empty_db
-
-
-def runner(engine, role="health"):
-    def run(name, **params):
-        return queries.run(name, role, engine=engine, **params)
-    return run
 
 
 def values(row, columns) -> list:
