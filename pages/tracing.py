@@ -49,7 +49,8 @@ def ratio(value) -> str:
 # --- Indicators over the period
 st.header(t("tracing.indicators", start=format_date(start), end=format_date(end)))
 city = ind.city
-cols = st.columns(5)
+# Two rows: five tiles in one cut their labels short.
+cols = st.columns(3) + st.columns(2)
 per_case = city["contacts_per_case"]
 cols[0].metric(t("tracing.contacts_per_case"), ratio(per_case), border=True,
                delta=None if per_case is None else t("tracing.vs_target", target=targets.contacts_per_case),
