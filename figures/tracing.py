@@ -184,9 +184,11 @@ def chain_view(run: Run, cluster: int, end: date, max_nodes: int = MAX_DRAWN_NOD
     drawn = len(nodes) <= max_nodes
     nodes = nodes.sort_values(["generation", "day", "case_id"], ignore_index=True)
     if drawn:
-        # y: each generation's cases spread evenly around 0, in order of confirmation.
-        per_generation = nodes.groupby("generation")["case_id"]
-        nodes["y"] = per_generation.cumcount() - (per_generation.transform("size") - 1) / 2
+        # A row per generation; cases of one generation confirmed the same day are spread a little
+        # within their row, so that none hides another.
+        same_day = nodes.groupby(["generation", "day"])["case_id"]
+        spread = same_day.cumcount() - (same_day.transform("size") - 1) / 2
+        nodes["y"] = nodes["generation"] + 0.8 * spread / same_day.transform("size").clip(lower=2)
         nodes["x"] = nodes["day"]
     return ChainView(cluster, len(nodes), drawn, nodes, edges.reset_index(drop=True), counts)
 

@@ -12,7 +12,7 @@ from figures import tracing as ft
 from ui import live
 from ui import movement_charts as mc
 from ui import tracing_charts as charts
-from ui.i18n import format_date, format_number, format_percent, t
+from ui.i18n import format_date, format_number, format_signed, t
 from ui.page import begin
 
 MAX_PERIOD_DAYS = 366
@@ -52,9 +52,11 @@ city = ind.city
 # Two rows: five tiles in one cut their labels short.
 cols = st.columns(3) + st.columns(2)
 per_case = city["contacts_per_case"]
+# The delta is the distance to the target: below it points down, in red.
 cols[0].metric(t("tracing.contacts_per_case"), ratio(per_case), border=True,
-               delta=None if per_case is None else t("tracing.vs_target", target=targets.contacts_per_case),
-               delta_color="normal" if per_case is not None and per_case >= targets.contacts_per_case else "inverse",
+               delta=None if per_case is None else t("tracing.vs_target", target=targets.contacts_per_case,
+                                                     diff=format_signed(per_case - targets.contacts_per_case, 1)),
+               delta_color="normal",
                help=t("tracing.help.contacts_per_case", contacts=format_number(city["contacts"]),
                       cases=format_number(city["cases"])))
 for col, key, numerator, denominator in (
@@ -80,12 +82,12 @@ left, right = st.columns(2)
 with left:
     st.plotly_chart(charts.weekly_contacts_per_case(ind.weekly, targets.contacts_per_case), width="stretch")
 with right:
-    st.plotly_chart(charts.weekly_shares(ind.weekly), width="stretch")
+    st.plotly_chart(charts.weekly_shares(ind.weekly, targets.hours), width="stretch")
 table(ind.weekly, {"week": (t("tracing.week_of"), day), **columns}, "tracing_weekly")
 st.caption(t("tracing.weekly_note"))
 
 st.subheader(t("tracing.by_kecamatan"))
-st.plotly_chart(charts.kecamatan_shares(ind.kecamatan), width="stretch")
+st.plotly_chart(charts.kecamatan_shares(ind.kecamatan, targets.hours), width="stretch")
 table(ind.kecamatan, {"kecamatan": (t("tracing.kecamatan"), str), **columns}, "tracing_kecamatan")
 st.caption(t("tracing.kecamatan_note"))
 

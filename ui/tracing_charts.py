@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from figures.tracing import STATUSES, ChainView
+from ui.charts import _day_ticks
 from ui.i18n import format_date, language, t
 
 SHARE_COLOURS = {"traced_in_time_share": "#1f77b4", "tested_share": "#2ca02c", "became_share": "#d62728",
@@ -28,15 +29,21 @@ def _weeks(frame: pd.DataFrame) -> list[str]:
     return [format_date(w) for w in frame["week"]]
 
 
-def weekly_shares(weekly: pd.DataFrame) -> go.Figure:
+def _week_axis(figure: go.Figure, weekly: pd.DataFrame) -> None:
+    """Weeks labelled by their Monday in the reader's language (plotly prints English months)."""
+    figure.update_xaxes(title=t("tracing.week_of"), tickmode="array", tickvals=list(weekly["week"]),
+                        ticktext=_weeks(weekly), tickangle=-45)
+
+
+def weekly_shares(weekly: pd.DataFrame, hours: int) -> go.Figure:
     """The four shares per ISO week (its Monday), as lines."""
     figure = go.Figure()
     for column, colour in SHARE_COLOURS.items():
-        label = t(f"tracing.share.{column}")
+        label = t(f"tracing.share.{column}", hours=hours)
         figure.add_scatter(x=weekly["week"], y=weekly[column], mode="lines+markers", name=label, line_color=colour,
                            customdata=_weeks(weekly), hovertemplate=f"{label}, %{{customdata}}: %{{y:.1%}}<extra></extra>")
-    figure.update_xaxes(title=t("tracing.week_of"))
-    return _layout(figure, t("tracing.share_of"), percent=True)
+    _week_axis(figure, weekly)
+    return _layout(figure, t("tracing.share_of"), percent=True, height=380)
 
 
 def weekly_contacts_per_case(weekly: pd.DataFrame, target: int) -> go.Figure:
@@ -47,16 +54,16 @@ def weekly_contacts_per_case(weekly: pd.DataFrame, target: int) -> go.Figure:
                    customdata=_weeks(weekly), hovertemplate=f"{label}, %{{customdata}}: %{{y:.1f}}<extra></extra>")
     figure.add_hline(y=target, line_dash="dash", line_color=TARGET_COLOUR,
                      annotation_text=t("tracing.target", target=target), annotation_position="top left")
-    figure.update_xaxes(title=t("tracing.week_of"))
-    return _layout(figure, label)
+    _week_axis(figure, weekly)
+    return _layout(figure, label, height=380)
 
 
-def kecamatan_shares(kecamatan: pd.DataFrame) -> go.Figure:
+def kecamatan_shares(kecamatan: pd.DataFrame, hours: int) -> go.Figure:
     """Traced in time and tested per kecamatan, as grouped horizontal bars."""
     shown = kecamatan[kecamatan["contacts"] > 0].sort_values("kecamatan", ascending=False)
     figure = go.Figure()
     for column in ("traced_in_time_share", "tested_share"):
-        label = t(f"tracing.share.{column}")
+        label = t(f"tracing.share.{column}", hours=hours)
         figure.add_bar(y=shown["kecamatan"], x=shown[column], name=label, orientation="h",
                        marker_color=SHARE_COLOURS[column], hovertemplate=f"%{{y}}: %{{x:.1%}}<extra>{label}</extra>")
     figure.update_layout(barmode="group")
@@ -65,9 +72,10 @@ def kecamatan_shares(kecamatan: pd.DataFrame) -> go.Figure:
 
 
 def chain_graph(view: ChainView) -> go.Figure:
-    """A cluster's chain: each case a marker at its day of confirmation, by generation, coloured and
-    shaped by its status; an arrow-less line from each index case to the case its contact became.
-    No identity is shown: the hover says the day, generation and status only."""
+    """A cluster's chain: each case a marker at its day of confirmation (x) in the row of its
+    generation (y, the first cases on top), coloured and shaped by its status; a line from each index
+    case to the case its contact became. No identity is shown: the hover says the day, generation
+    and status only."""
     nodes = view.nodes.set_index("case_id")
     figure = go.Figure()
     xs, ys = [], []
@@ -87,9 +95,12 @@ def chain_graph(view: ChainView) -> go.Figure:
         figure.add_scatter(x=part["x"], y=part["y"], mode="markers", name=label,
                            marker=dict(color=colour, symbol=symbol, size=12, line=dict(color="white", width=1)),
                            hovertext=hover, hoverinfo="text")
-    figure.update_yaxes(visible=False)
-    figure.update_xaxes(title=t("tracing.confirmed_on"))
-    return _layout(figure, "", height=min(720, max(320, 18 * int(view.nodes.groupby("generation").size().max()) + 120)))
+    generations = int(view.nodes["generation"].max()) + 1
+    figure.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(generations)),
+                        title=t("tracing.generation"), zeroline=False)
+    days = pd.Series(pd.date_range(view.nodes["day"].min(), view.nodes["day"].max(), freq="D"))
+    figure.update_xaxes(title=t("tracing.confirmed_on"), **_day_ticks(days))
+    return _layout(figure, t("tracing.generation"), height=min(720, 140 + 70 * generations))
 
 
 def generations(view: ChainView) -> go.Figure:
