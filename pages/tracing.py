@@ -14,6 +14,7 @@ from ui import movement_charts as mc
 from ui import tracing_charts as charts
 from ui.i18n import format_date, format_number, format_signed, t
 from ui.page import begin
+from ui.periods import pick_period
 
 MAX_PERIOD_DAYS = 366
 
@@ -25,15 +26,9 @@ span = ft.data_span(live.query)
 if span is None:
     st.info(t("tracing.no_data"), icon=":material/hourglass_empty:")
     st.stop()
-chosen = st.date_input(t("tracing.period"), value=ft.default_period(span), min_value=span[0], max_value=span[1],
-                       format="DD/MM/YYYY", key="tracing_period", help=t("tracing.period_help"))
-if not isinstance(chosen, (tuple, list)) or len(chosen) != 2:
-    st.info(t("tracing.pick_end"), icon=":material/date_range:")
-    st.stop()
-start, end = chosen
-if (end - start).days + 1 > MAX_PERIOD_DAYS:
-    st.warning(t("tracing.period_too_long", days=MAX_PERIOD_DAYS), icon=":material/warning:")
-    st.stop()
+start, end = pick_period(t("tracing.period"), ft.default_period(span), span[0], span[1], key="tracing_period",
+                         pick_end="tracing.pick_end", too_long="tracing.period_too_long", max_days=MAX_PERIOD_DAYS,
+                         help=t("tracing.period_help"))
 st.caption(t("tracing.targets", target=targets.contacts_per_case, hours=targets.hours,
              followup=targets.followup_hours))
 
