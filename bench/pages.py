@@ -60,6 +60,7 @@ from bench.page_sets import map as map_set  # noqa: E402
 from bench.page_sets import briefing as briefing_set  # noqa: E402
 from bench.page_sets import movement as movement_set  # noqa: E402
 from bench.page_sets import overview as overview_set  # noqa: E402
+from bench.page_sets import tracing as tracing_set  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +88,8 @@ PAGES: dict[str, PageBench] = {
     "map": PageBench(map_set.ROLE, map_set.figures, map_set.naive, map_set.check, map_set.headline),
     "briefing": PageBench("health", briefing_set.figures, briefing_set.naive, briefing_set.check,
                           briefing_set.headline),
+    "tracing": PageBench(tracing_set.ROLE, tracing_set.figures, tracing_set.naive, tracing_set.check,
+                         tracing_set.headline),
 }
 
 

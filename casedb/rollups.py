@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from casedb.schema import LATENCY_BUCKETS, LATENCY_EDGES_HOURS
+from casedb.schema import LATENCY_BUCKETS, LATENCY_EDGES_HOURS, TRACING_BUCKETS, TRACING_EDGES_HOURS
 
 # Hours between two naive-UTC timestamps: the one expression the two engines write differently.
 _HOURS = {
@@ -50,6 +50,52 @@ def _facility_compliance(dialect: str) -> str:
         ) AS events
         GROUP BY day, facility_id, test_type
     """
+
+# Whole seconds from one naive-UTC timestamp to another: exact, so that a contact traced exactly
+# TRACING_HOURS after the confirmation counts as traced in time on both engines.
+_SECONDS = {
+    "sqlite": "(CAST(strftime('%s', {later}) AS INTEGER) - CAST(strftime('%s', {earlier}) AS INTEGER))",
+    "postgresql": "FLOOR(EXTRACT(EPOCH FROM ({later} - {earlier})))",
+}
+# The Monday of a date's ISO week.
+_WEEK = {
+    "sqlite": "date({day}, '-' || ((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7) || ' days')",
+    "postgresql": "CAST({day} - (CAST(EXTRACT(ISODOW FROM {day}) AS INTEGER) - 1) AS DATE)",
+}
+
+
+def _tracing(dialect: str) -> str:
+    """Contact tracing per WIB day of the index case's confirmation and its kelurahan (DESIGN
+    section 3, "Contact tracing"): the day's cases and how many had been listed as a contact before
+    their confirmation, and their contacts, traced (bucketed by delay, casedb.schema
+    TRACING_EDGES_HOURS), tested and become cases. Built from the constant edges only."""
+    delay = _SECONDS[dialect].format(later="k.traced_at", earlier="c.confirmed_at")
+    whens = " ".join(f"WHEN {delay} <= {edge * 3600} THEN {k}" for k, edge in enumerate(TRACING_EDGES_HOURS))
+    bucket = f"CASE WHEN k.traced_at IS NULL THEN -1 {whens} ELSE {TRACING_BUCKETS - 1} END"
+    columns = ", ".join(f"traced_{k}" for k in range(TRACING_BUCKETS))
+    sums = ", ".join(f"SUM(CASE WHEN bucket = {k} THEN 1 ELSE 0 END)" for k in range(TRACING_BUCKETS))
+    week = _WEEK[dialect].format(day="day")
+    return f"""
+        INSERT INTO daily_tracing (day, kelurahan_code, week, cases, cases_listed, contacts, traced, {columns},
+                                   tested, became_cases)
+        SELECT day, kelurahan_code, {week}, SUM(is_case), SUM(is_listed), SUM(is_contact),
+               SUM(CASE WHEN bucket >= 0 THEN 1 ELSE 0 END), {sums}, SUM(is_tested), SUM(is_became)
+        FROM (
+            SELECT c.confirmed_day AS day, c.kelurahan_code, 1 AS is_case,
+                   CASE WHEN EXISTS (SELECT 1 FROM contacts l WHERE l.contact_person_key = c.person_key
+                                     AND l.listed_at <= c.confirmed_at) THEN 1 ELSE 0 END AS is_listed,
+                   0 AS is_contact, -1 AS bucket, 0 AS is_tested, 0 AS is_became
+            FROM cases c WHERE c.confirmed_day BETWEEN :start AND :end
+            UNION ALL
+            SELECT c.confirmed_day, c.kelurahan_code, 0, 0, 1, {bucket},
+                   CASE WHEN k.tested_at IS NULL THEN 0 ELSE 1 END,
+                   CASE WHEN k.became_case_id IS NULL THEN 0 ELSE 1 END
+            FROM contacts k JOIN cases c ON c.id = k.index_case_id
+            WHERE c.confirmed_day BETWEEN :start AND :end
+        ) AS events
+        GROUP BY day, kelurahan_code
+    """
+
 
 _REFRESH = {
     "daily_area": """
@@ -143,7 +189,9 @@ MOVEMENT_ROLLUPS = ("daily_entry_point", "daily_movement", "daily_movement_hour"
                     "daily_screening")
 CASE_ROLLUPS = ("daily_area", "daily_case_cells", "daily_imported_origin")
 
-_BUILT = {"daily_facility_compliance": _facility_compliance}
+TRACING_ROLLUPS = ("daily_tracing",)
+
+_BUILT = {"daily_facility_compliance": _facility_compliance, "daily_tracing": _tracing}
 ALL_DAYS = (date(1900, 1, 1), date(9999, 12, 31))
 TABLES = (*_REFRESH, *_BUILT)
 
@@ -153,7 +201,7 @@ def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = 
     params = {"start": start, "end": end}
     for table in tables:
         if table in _BUILT and not inspect(conn).has_table(table):
-            continue  # a database before migration 0005, which fills the table when it creates it
+            continue  # a database before the migration (0011, 0014) that fills the table when it creates it
         sql = _REFRESH[table] if table in _REFRESH else _BUILT[table](conn.dialect.name)
         conn.execute(text(f"DELETE FROM {table} WHERE day BETWEEN :start AND :end"), params)
         sql = sql.replace("{hour}", _HOUR.get(conn.dialect.name, _HOUR["postgresql"]))
@@ -162,3 +210,45 @@ def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = 
 
 def refresh_all(conn: Connection) -> None:
     refresh(conn, *ALL_DAYS)
+    refresh_chains(conn)
+
+
+_CHAIN_EDGES = text("""
+    SELECT k.index_case_id, k.became_case_id, i.confirmed_at AS index_at, b.confirmed_at AS case_at,
+           i.confirmed_day AS index_day, b.confirmed_day AS case_day
+    FROM contacts k JOIN cases i ON i.id = k.index_case_id JOIN cases b ON b.id = k.became_case_id
+    WHERE k.became_case_id IS NOT NULL
+""")
+
+
+def refresh_chains(conn: Connection) -> None:
+    """chain_members from every contact linked to the case it became: each connected set of cases
+    (union-find over the links) named by its earliest case (the lower id on a tie). Rewritten whole:
+    a new link may join two clusters, and there are far fewer links than contacts."""
+    if not inspect(conn).has_table("chain_members"):
+        return  # a database before migration 0014, which fills the table when it creates it
+    parent: dict[int, int] = {}
+    confirmed: dict[int, object] = {}
+    day: dict[int, object] = {}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, a_at, b_at, a_day, b_day in conn.execute(_CHAIN_EDGES):
+        for node, at, on in ((a, a_at, a_day), (b, b_at, b_day)):
+            parent.setdefault(node, node)
+            confirmed[node], day[node] = at, on
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    earliest: dict[int, int] = {}
+    for node in sorted(parent, key=lambda n: (confirmed[n], n)):
+        earliest.setdefault(find(node), node)
+    conn.execute(text("DELETE FROM chain_members"))
+    if parent:
+        conn.execute(text("INSERT INTO chain_members (case_id, cluster_id, confirmed_day) "
+                          "VALUES (:case_id, :cluster_id, :day)"),
+                     [{"case_id": n, "cluster_id": earliest[find(n)], "day": day[n]} for n in sorted(parent)])

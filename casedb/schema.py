@@ -336,6 +336,10 @@ contacts = Table(
     UniqueConstraint("index_case_id", "contact_person_key"),
     Index(None, "contact_person_key"),
     Index(None, "listed_at"),
+    # Chains of transmission are walked from the case a contact became (migration 0014), and the
+    # contacts still in quarantine are found by its end.
+    Index(None, "became_case_id"),
+    Index(None, "quarantine_until"),
 )
 
 movements = Table(
@@ -451,6 +455,44 @@ daily_facility_compliance = Table(
     Column("certificates", Integer, nullable=False),
     *[Column(f"sr_{k}", Integer, nullable=False) for k in range(LATENCY_BUCKETS)],
     *[Column(f"rr_{k}", Integer, nullable=False) for k in range(LATENCY_BUCKETS)],
+)
+
+# Contact tracing per WIB day of the index case's confirmation and its kelurahan (casedb.rollups,
+# migration 0014): the tracing page sums these. Tracing delay (traced_at minus the index case's
+# confirmed_at) is bucketed: bucket k holds delays up to and including TRACING_EDGES_HOURS[k] hours
+# (bucket 0 also holds contacts traced before the confirmation; the last, delays beyond the last
+# edge), so that TRACING_HOURS may be any edge without rebuilding the table.
+TRACING_EDGES_HOURS = (24, 48, 72, 96, 120, 168)
+TRACING_BUCKETS = len(TRACING_EDGES_HOURS) + 1
+
+daily_tracing = Table(
+    "daily_tracing",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("kelurahan_code", String(13), ForeignKey("regions.code"), primary_key=True),
+    Column("week", Date, nullable=False, comment="the Monday of day's ISO week"),
+    Column("cases", Integer, nullable=False, comment="cases confirmed on day"),
+    Column("cases_listed", Integer, nullable=False,
+           comment="of those, listed as someone's contact at or before their confirmation"),
+    Column("contacts", Integer, nullable=False, comment="contacts listed of the cases confirmed on day"),
+    Column("traced", Integer, nullable=False),
+    *[Column(f"traced_{k}", Integer, nullable=False) for k in range(TRACING_BUCKETS)],
+    Column("tested", Integer, nullable=False),
+    Column("became_cases", Integer, nullable=False),
+    Index(None, "week"),
+)
+
+# Every case in a chain of transmission (index case -> the case its contact became) and its cluster,
+# the connected set of such chains, named by its earliest case: kept by casedb.rollups.refresh_chains
+# whenever a contact is linked to the case it became, so that pages need not walk the chains.
+chain_members = Table(
+    "chain_members",
+    metadata,
+    Column("case_id", BigInteger, ForeignKey("cases.id"), primary_key=True),
+    Column("cluster_id", BigInteger, nullable=False, comment="the cluster's earliest case (cases.id)"),
+    # The case's cases.confirmed_day, so that cluster sizes are counted without reading the cases.
+    Column("confirmed_day", Date, nullable=False),
+    Index(None, "cluster_id"),
 )
 
 # One row per calendar day 2019-2040 (casedb.migrations 0011): what expected reporting days are

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from casedb.schema import ROLES
+from casedb.schema import ROLES, TRACING_EDGES_HOURS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DATABASE_PATH = PROJECT_ROOT / "data" / "pekanbaru-demo.sqlite"
@@ -63,6 +63,14 @@ def _thresholds(text: str) -> tuple[float, float, float]:
 
 def _text(text: str) -> str:
     return str(text).strip()
+
+
+def _tracing_hours(text: str) -> int:
+    """An edge of the daily_tracing histogram, which the rollup keeps exact counts below."""
+    value = int(str(text).strip())
+    if value not in TRACING_EDGES_HOURS:
+        raise ValueError(text)
+    return value
 
 
 MAP_BASEMAPS = ("none", "light", "dark", "road")
@@ -133,6 +141,19 @@ SETTINGS: dict[str, Setting] = {
         Setting("CONSISTENCY_GAP", 10, _whole_number(1, 100),
                 "Percent by which the tests a facility declares in its daily reports may differ from the "
                 "test results it sent for those days before it is flagged.", "a percentage from 1 to 100"),
+        Setting("TRACING_CONTACTS_TARGET", 15, _positive_int,
+                "Contacts a tracing team should list per confirmed case (WHO Go.Data).",
+                "a whole number above 0"),
+        Setting("TRACING_HOURS", 72, _tracing_hours,
+                "Hours after the index case's confirmation within which a contact counts as traced in time.",
+                "one of " + ", ".join(map(str, TRACING_EDGES_HOURS))),
+        Setting("TRACING_BECAME_CASE_DAYS", 14, _positive_int,
+                "A contact's case counts as the case it became when confirmed after its index case and at "
+                "most this many days after the contact was listed (applied when contacts or cases are loaded).",
+                "a whole number of days above 0"),
+        Setting("TRACING_FOLLOWUP_HOURS", 24, _positive_int,
+                "Hours since the last follow-up visit (or tracing, or listing) after which a contact in "
+                "quarantine is overdue for follow-up.", "a whole number of hours above 0"),
         Setting("QUERY_ROW_LIMIT", 100_000, _positive_int,
                 "Most rows one named query may return to a page.", "a whole number above 0"),
         Setting("MAP_BASEMAP", "none", _basemap,

@@ -12,6 +12,7 @@ from ui import live, maps
 from ui import movement_charts as mc
 from ui.i18n import format_date, format_number, format_percent, format_signed, t
 from ui.page import begin
+from ui.periods import pick_period
 
 MAX_WINDOW_DAYS = 366
 
@@ -23,15 +24,9 @@ if span is None:
     st.info(t("movement.no_data"), icon=":material/hourglass_empty:")
     st.stop()
 
-chosen = st.date_input(t("movement.window"), value=fm.default_window(span, today_wib()), min_value=span[0],
-                       max_value=max(span[1], today_wib()), format="DD/MM/YYYY", key="movement_window")
-if not isinstance(chosen, (tuple, list)) or len(chosen) != 2:
-    st.info(t("movement.pick_end"), icon=":material/date_range:")
-    st.stop()
-start, end = chosen
-if (end - start).days + 1 > MAX_WINDOW_DAYS:
-    st.warning(t("movement.window_too_long", days=MAX_WINDOW_DAYS), icon=":material/warning:")
-    st.stop()
+start, end = pick_period(t("movement.window"), fm.default_window(span, today_wib()), span[0],
+                         max(span[1], today_wib()), key="movement_window", pick_end="movement.pick_end",
+                         too_long="movement.window_too_long", max_days=MAX_WINDOW_DAYS)
 m = fm.movement(live.query, start, end, role, first_day=span[0])
 incomplete_days = settings.get("INCOMPLETE_DAYS")
 first_incomplete = span[1] - timedelta(days=max(incomplete_days, 1) - 1)

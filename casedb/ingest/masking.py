@@ -118,7 +118,8 @@ def cell_kind(field_kind: str | None) -> str:
     """The masking of a source field's cells ("free" for a column the loader does not know)."""
     if field_kind is None:
         return "free"
-    return {"nik": "nik", "birth_year": "birth", "datetime": "event", "date": "event"}.get(field_kind, "known")
+    return {"nik": "nik", "birth_year": "birth", "datetime": "event", "date": "event",
+            "until_day": "event"}.get(field_kind, "known")
 
 
 def mask_row(cells: Iterable[str], kinds: list[str], shifted: bool = False) -> list[str]:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from casedb import data_version, rollups, schema, settings
 from casedb.bulk import ConvertedRows, convert_frame, write_rows
+from casedb.ingest import contacts
 from casedb.ingest.cases import create_cases, update_imports
 from casedb.ingest.errors import IngestRefused, Message, reasons_to_text
 from casedb.ingest.formats import open_reader
@@ -37,11 +38,12 @@ from casedb.ingest.write import ChunkWriter, Staged
 from casedb.pseudonym import MIN_PEPPER_LENGTH, fingerprint, is_strong
 from casedb.wib import now_utc
 
-SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities", "certificates")
+SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities", "certificates",
+                  "contacts")
 # Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
 ROW_BY_ROW = ("outcomes", "facilities")
 _ROLLUPS = {"test_results": ("daily_facility_tests", "daily_facility_compliance"),
-            "movements": rollups.MOVEMENT_ROLLUPS}
+            "movements": rollups.MOVEMENT_ROLLUPS, "contacts": rollups.TRACING_ROLLUPS}
 # The PostgreSQL advisory lock key under which a load creates cases and refreshes rollups.
 AFTER_ROWS_LOCK = 0x6361736573
 Progress = Callable[[int, int], None]
@@ -119,6 +121,15 @@ def check_pepper(conn: Connection, engine: Engine, pepper: str) -> None:
         raise IngestRefused("ingest.pepper_mismatch")
 
 
+def _context(conn: Connection, now: datetime, spec: Source, engine: Engine) -> Context:
+    """The registries rows are checked against, with what the source needs besides: the cases for
+    contact line lists, the certificate key for certificates."""
+    ctx = Context.load(conn, now)
+    if spec.name == "contacts":
+        return ctx.with_cases(conn)
+    return _with_certificate_key(ctx, spec, engine)
+
+
 def _with_certificate_key(ctx: Context, spec: Source, engine: Engine) -> Context:
     """The context with CERTIFICATE_KEY (the demo key on the demo database) for the certificates
     source, whose check codes are made at ingestion; refused when there is none."""
@@ -175,7 +186,7 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
         if conn.dialect.name == "postgresql":
             # Each chunk's staging rows are sorted in memory rather than on disk.
             conn.execute(text("SET LOCAL work_mem = '64MB'"))
-        ctx = _with_certificate_key(Context.load(conn, started), spec, engine)
+        ctx = _context(conn, started, spec, engine)
         writer = ChunkWriter(conn, spec.name, batch_id, pepper, ctx.centroids)
         prepare = partial(_prepare, spec=spec, reader=reader, ctx=ctx, writer=writer, batch_id=batch_id)
         # The next chunk is read, checked and pseudonymised while the database writes this one.
@@ -191,6 +202,10 @@ def load_reader(engine: Engine, spec: Source, reader: Reader, *, batch_source: s
         writer.close()
         if writer.revoked:
             summary.notes.append(Message("ingest.note.certificates_revoked", {"count": writer.revoked}))
+        if writer.filled_in:
+            summary.notes.append(Message("ingest.note.contacts_filled_in", {"count": writer.filled_in}))
+        if writer.linked:
+            summary.notes.append(Message("ingest.note.contacts_became_cases", {"count": writer.linked}))
         if summary.rows_in == 0:
             summary.notes.append(Message("ingest.note.no_rows"))
         _after_rows(conn, spec.name, batch_id, writer, summary)
@@ -263,8 +278,14 @@ def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWrite
         summary.cases_created, first_case, last_case = create_cases(conn, batch_id)
         if first_case is not None:
             rollups.refresh(conn, first_case, last_case, rollups.CASE_ROLLUPS)
+            # Listed contacts whose case this is became it; their index cases' days change too.
+            if contacts.link_became_cases(conn, contacts.BATCH_CASE_PERSONS, {"batch_id": batch_id}):
+                rollups.refresh_chains(conn)
+            rollups.refresh(conn, *contacts.batch_case_days(conn, batch_id), rollups.TRACING_ROLLUPS)
     if source in _ROLLUPS and writer.first_day is not None:
         rollups.refresh(conn, writer.first_day, writer.last_day, _ROLLUPS[source])
+    if source == "contacts" and writer.linked:
+        rollups.refresh_chains(conn)
     if source == "movements" and writer.first_day is not None:
         # Entries that arrive after the case was confirmed may make it imported.
         changed = update_imports(conn, writer.first_day, writer.last_day)
@@ -314,7 +335,7 @@ def preview(engine: Engine, source: str, file, *, sample_rows: int = 20, chunk_r
     spec = source_of(source)
     reader, _ = _open(open_binary(file), spec, chunk_rows)
     with engine.connect() as conn:
-        ctx = _with_certificate_key(Context.load(conn, now_utc()), spec, engine)
+        ctx = _context(conn, now_utc(), spec, engine)
     rows_in = valid = 0
     samples: list[pd.DataFrame] = []
     rejected: list[pd.DataFrame] = []

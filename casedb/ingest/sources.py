@@ -421,4 +421,70 @@ CERTIFICATES = Source(
     PERSONAL_HEADERS,
 )
 
-SOURCES = {s.name: s for s in (TEST_RESULTS, FACILITY_REPORTS, MOVEMENTS, OUTCOMES, FACILITIES, CERTIFICATES)}
+RELATION = _vocabulary({
+    "household": ("serumah", "satu rumah", "keluarga serumah", "rumah tangga", "keluarga"),
+    "workplace": ("tempat kerja", "rekan kerja", "kantor", "pekerjaan", "sekolah"),
+    "social": ("sosial", "kegiatan sosial", "teman", "tetangga", "ibadah", "acara"),
+    "travel": ("perjalanan", "satu kendaraan", "transportasi", "penumpang"),
+    "healthcare": ("fasyankes", "faskes", "tenaga kesehatan", "nakes", "rumah sakit", "pasien"),
+})
+
+# The tracing teams' line lists (WHO Go.Data's contact follow-up): each row a close contact of a
+# confirmed case, named by the sample number of the case's confirming result or by its case id, the
+# contact by NIK (pseudonymised like every other). A contact sent again for the same index case
+# adds no row; what the new list knows and the stored one did not (tracing, test, a later follow-up
+# visit, a longer quarantine) is filled in (casedb.ingest.contacts).
+CONTACTS = Source(
+    "contacts",
+    {"id": "Daftar kontak erat", "en": "Contact line lists"},
+    (
+        Field("index_sample", "text", False, ("No Sampel Kasus Indeks", "Nomor Sampel Kasus Indeks",
+                                              "No Sampel Kasus", "No Sampel Konfirmasi Kasus Indeks"),
+              "LAB-2021-000123",
+              _describe("Nomor sampel pemeriksaan yang mengonfirmasi kasus indeks. Isi ini atau ID kasus (atau "
+                        "keduanya).",
+                        "Sample number of the test that confirmed the index case. Give this or the case id (or "
+                        "both)."), max_length=80),
+        Field("index_case", "count", False, ("ID Kasus Indeks", "ID Kasus", "Nomor Kasus Indeks", "No Kasus"),
+              "1234",
+              _describe("Nomor kasus indeks di dasbor (ID kasus).", "The index case's number in the dashboard "
+                        "(case id).")),
+        *_PERSON_FIELDS,
+        Field("relation", "vocabulary", True, ("Hubungan", "Hubungan dengan Kasus", "Jenis Kontak", "Kategori Kontak"),
+              "Serumah",
+              _describe("Hubungan kontak dengan kasus indeks.", "How the contact knows the index case.",
+                        _values({"Serumah / Keluarga": "household", "Tempat Kerja / Sekolah": "workplace",
+                                 "Sosial / Tetangga": "social", "Perjalanan": "travel",
+                                 "Fasyankes / Nakes": "healthcare"})),
+              vocabulary=RELATION),
+        Field("listed_at", "datetime", True, ("Tanggal Didata", "Tgl Didata", "Tanggal Pendataan", "Tgl Pendataan",
+                                              "Waktu Didata"), "05/08/2021 15:00",
+              _describe("Kapan kontak dicatat dalam daftar, WIB.", "When the contact was listed, WIB.")),
+        Field("traced_at", "datetime", False, ("Tanggal Dilacak", "Tgl Dilacak", "Waktu Dilacak", "Tanggal Dihubungi",
+                                               "Tgl Dihubungi"), "06/08/2021 09:30",
+              _describe("Kapan kontak berhasil dihubungi tim pelacak, WIB; kosong bila belum. Tidak sebelum didata.",
+                        "When the tracing team reached the contact, WIB; empty when not yet. Not before listing.")),
+        Field("tested_at", "datetime", False, ("Tanggal Dites", "Tgl Dites", "Tanggal Swab Kontak", "Tgl Swab"),
+              "07/08/2021 08:00",
+              _describe("Kapan kontak dites (pengambilan spesimen), WIB; kosong bila belum.",
+                        "When the contact was tested (specimen taken), WIB; empty when not yet.")),
+        Field("test_result", "vocabulary", False, ("Hasil Tes", "Hasil Tes Kontak", "Hasil Swab", "Hasil"), "Negatif",
+              _describe("Hasil tes kontak bila sudah ada; perlu Tanggal Dites.",
+                        "Result of the contact's test, when known; needs the test date.",
+                        _values({"Positif": "positive", "Negatif": "negative", "Invalid": "invalid"})),
+              vocabulary=RESULT),
+        Field("quarantine_until", "until_day", False, ("Karantina Sampai", "Akhir Karantina", "Tgl Selesai Karantina",
+                                                       "Selesai Karantina"), "19/08/2021",
+              _describe("Hari terakhir karantina (WIB): dd/mm/yyyy; tidak sebelum hari didata.",
+                        "Last day of quarantine (WIB): dd/mm/yyyy; not before the day of listing.")),
+        Field("last_followup_at", "datetime", False, ("Kunjungan Terakhir", "Tgl Kunjungan Terakhir",
+                                                      "Pemantauan Terakhir", "Tgl Pemantauan Terakhir"),
+              "12/08/2021 10:00",
+              _describe("Kunjungan (atau pemantauan) terakhir selama karantina, WIB; kosong bila belum ada.",
+                        "The last follow-up visit (or call) during quarantine, WIB; empty when none yet.")),
+    ),
+    PERSONAL_HEADERS,
+)
+
+SOURCES = {s.name: s for s in (TEST_RESULTS, FACILITY_REPORTS, MOVEMENTS, OUTCOMES, FACILITIES, CERTIFICATES,
+                               CONTACTS)}

@@ -5,7 +5,7 @@ rejected whole and kept with all its reasons.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -46,6 +46,18 @@ class Context:
     now: datetime
     # The key of certificates' check codes (casedb.certificates), set by the pipeline for that source.
     certificate_key: str = ""
+    # For contact line lists (set by the pipeline for that source): case ids, and the case ids by
+    # the sample number of their confirming result (several facilities may use one number).
+    case_ids: frozenset[int] = frozenset()
+    case_samples: dict[str, tuple[int, ...]] | None = None
+
+    def with_cases(self, conn: Connection) -> "Context":
+        c, tr = schema.cases, schema.test_results
+        samples: dict[str, list[int]] = {}
+        for ref, case_id in conn.execute(select(tr.c.source_ref, c.c.id).join(tr, tr.c.id == c.c.test_result_id)):
+            samples.setdefault(ref, []).append(case_id)
+        ids = frozenset(i for many in samples.values() for i in many)
+        return replace(self, case_ids=ids, case_samples={k: tuple(v) for k, v in samples.items()})
 
     @classmethod
     def load(cls, conn: Connection, now: datetime) -> "Context":
@@ -170,7 +182,7 @@ def validate(chunk: Chunk, source: Source, labels: dict[str, str], ctx: Context)
             mapped = _lookup(values, table)
             problems.add(present & mapped.isna(), f"ingest.reject.unknown_{f.kind}", values, masking=masking, field=label)
             out[f.name] = mapped
-        elif f.kind in ("datetime", "date", "until"):
+        elif f.kind in ("datetime", "date", "until", "until_day"):
             moments = parse_moments(values)
             bad = present & moments.isna()
             problems.add(bad, "ingest.reject.bad_date", values, masking=masking, field=label)
@@ -181,7 +193,9 @@ def validate(chunk: Chunk, source: Source, labels: dict[str, str], ctx: Context)
                                                                 else timedelta(days=36500))
             else:
                 moments = moments.dt.normalize()
-                early, late = EARLIEST, pd.Timestamp(wib_day(ctx.now))
+                # A day that ends something (a quarantine) may lie ahead, though not years ahead.
+                ahead = timedelta(days=366) if f.kind == "until_day" else timedelta(0)
+                early, late = EARLIEST, pd.Timestamp(wib_day(ctx.now)) + ahead
             problems.add(moments < early, "ingest.reject.date_too_early", values, masking=masking, field=label)
             problems.add(moments > late, "ingest.reject.date_in_future", values, masking=masking, field=label)
             out[f.name] = moments
@@ -259,6 +273,37 @@ def _check_outcomes(out: pd.DataFrame, labels: dict[str, str], ctx: Context, pro
                  sample=labels.get("sample_number", "No Sampel"), nik=labels.get("nik", "NIK"))
 
 
+def _check_contacts(out: pd.DataFrame, labels: dict[str, str], ctx: Context, problems: Problems) -> None:
+    """The index case, by sample number or case id (both: they must agree), and the order of events."""
+    label = labels.get
+    sample_label, case_label = label("index_sample", "No Sampel Kasus Indeks"), label("index_case", "ID Kasus Indeks")
+    samples = ctx.case_samples or {}
+    by_sample = out["index_sample"].map(lambda s: samples.get(s, ()) if isinstance(s, str) else None)
+    has_sample, has_case = by_sample.notna(), out["index_case"].notna()
+    matches = by_sample.map(lambda s: len(s) if isinstance(s, tuple) else 0)
+    problems.add(~has_sample & ~has_case, "ingest.reject.contact_no_index", sample=sample_label, case=case_label)
+    problems.add(has_sample & (matches == 0), "ingest.reject.contact_unknown_sample", out["index_sample"],
+                 field=sample_label)
+    problems.add(has_sample & (matches > 1) & ~has_case, "ingest.reject.contact_ambiguous_sample",
+                 out["index_sample"], field=sample_label, case=case_label)
+    case = out["index_case"].astype("Int64")
+    known = case.isin(list(ctx.case_ids)).fillna(False).astype(bool)
+    problems.add(has_case & ~known, "ingest.reject.contact_unknown_case", case.astype(str), field=case_label)
+    # Where both are given, the case id must be one of the sample number's cases.
+    agree = pd.Series([c in s if isinstance(s, tuple) and not pd.isna(c) else True
+                       for c, s in zip(case, by_sample)], index=out.index)
+    problems.add(has_sample & has_case & known & (matches > 0) & ~agree, "ingest.reject.contact_case_mismatch",
+                 sample=sample_label, case=case_label)
+    only = by_sample.map(lambda s: s[0] if isinstance(s, tuple) and len(s) == 1 else None)
+    out["index_case_id"] = case.astype(object).where(has_case, only)
+    problems.add(out["traced_at"] < out["listed_at"], "ingest.reject.contact_traced_before_listed",
+                 traced=label("traced_at", "traced_at"), listed=label("listed_at", "listed_at"))
+    problems.add(out["test_result"].notna() & out["tested_at"].isna(), "ingest.reject.contact_result_without_test",
+                 result=label("test_result", "test_result"), tested=label("tested_at", "tested_at"))
+    problems.add(out["quarantine_until"] < wib_days(out["listed_at"]), "ingest.reject.contact_quarantine_before_listed",
+                 until=label("quarantine_until", "quarantine_until"), listed=label("listed_at", "listed_at"))
+
+
 _DECIMAL = re.compile(r"-?\d{1,3}([.,]\d+)?")
 WEEKDAY_NAMES = {
     "senin": 1, "selasa": 2, "rabu": 3, "kamis": 4, "jumat": 5, "jum at": 5, "sabtu": 6, "minggu": 7, "ahad": 7,
@@ -313,6 +358,7 @@ _CROSS_CHECKS = {
     "outcomes": _check_outcomes,
     "facilities": _check_facilities,
     "certificates": _check_certificates,
+    "contacts": _check_contacts,
 }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Boolean, Column, MetaData, String, Table, text
 from sqlalchemy.engine import Connection
 
 from casedb import schema
+from casedb.ingest import contacts
 from casedb.bulk import ConvertedRows, convert_frame, write_rows
 from casedb.pseudonym import pseudonymise_many
 from casedb.wib import wib_days
@@ -39,15 +40,19 @@ TARGETS = {
     "facility_reports": ("facility_id", "report_day", "submitted_at", "tests_done", "positives"),
     "certificates": ("number", "check_code", "facility_id", "person_key", "test_type", "certified_result", "issued_at",
                      "issued_day", "valid_until", "revoked_at"),
+    "contacts": contacts.COLUMNS,
 }
 # Staged beside a source's columns, not stored: the sample number a certificate names, by which it
 # is linked to its test.
-_STAGED_ONLY = {"certificates": (("test_ref", String(80)),)}
+# A contact's person key is staged twice: as the contact's, and as the persons row's.
+_STAGED_ONLY = {"certificates": (("test_ref", String(80)),), "contacts": (("person_key", String(64)),)}
 # The unique key a row is a duplicate by. Naming it spares PostgreSQL checking every other unique
 # index (the primary key) for a conflict that cannot happen.
 _KEYS = {"test_results": ("facility_id", "source_ref"), "movements": ("entry_point_id", "source_ref"),
          "facility_reports": ("facility_id", "report_day"), "persons": ("person_key",), "certificates": ("number",)}
-_DAY = {"test_results": "result_day", "movements": "day", "facility_reports": "report_day", "certificates": "issued_day"}
+# Contacts' days are those of their index cases, found in the database (casedb.ingest.contacts).
+_DAY = {"test_results": "result_day", "movements": "day", "facility_reports": "report_day", "certificates": "issued_day",
+        "contacts": "listed_at"}
 # Marks the first row of each person in a chunk: that row's person columns are the ones inserted.
 _FIRST_OF_PERSON = "first_of_person"
 
@@ -56,7 +61,7 @@ def _staging_table(source: str) -> Table:
     real = schema.metadata.tables[source]
     columns = [Column(c, real.c[c].type) for c in TARGETS[source]]
     columns += [Column(name, type_) for name, type_ in _STAGED_ONLY.get(source, ())]
-    if "person_key" in TARGETS[source]:
+    if "person_key" in TARGETS[source] + tuple(name for name, _ in _STAGED_ONLY.get(source, ())):
         columns += [Column(c, schema.persons.c[c].type) for c in _PERSON_COLUMNS if c != "person_key"]
         columns.append(Column(_FIRST_OF_PERSON, Boolean))
     return Table(f"stage_{source}", MetaData(), *columns, prefixes=["TEMPORARY"])
@@ -89,6 +94,8 @@ class ChunkWriter:
         self.first_day: date | None = None
         self.last_day: date | None = None
         self.revoked = 0  # certificates already loaded that a row of this batch revoked
+        self.filled_in = 0  # contacts already loaded that a row of this batch told more about
+        self.linked = 0  # contacts linked to the case they became
 
     def stage(self, rows: pd.DataFrame) -> Staged:
         """Valid, typed rows (casedb.ingest.validate) as staging rows; no database access, so
@@ -113,14 +120,17 @@ class ChunkWriter:
         if self.source == "certificates":
             self.revoked += revoke_certificates(self.conn, self.stage_table.name)
             inserted = insert_certificates(self.conn, self.stage_table.name)
+        elif self.source == "contacts":
+            inserted = self._write_contacts(staged)
         else:
             inserted = self._insert_select(self.source, TARGETS[self.source], "true")
         # TRUNCATE on PostgreSQL: deleted rows of a temporary table are never vacuumed, and every
         # later chunk would scan them again.
         emptying = "TRUNCATE" if self.dialect == "postgresql" else "DELETE FROM"
         self.conn.execute(text(f"{emptying} {self.stage_table.name}"))
-        self.first_day = min(staged.first_day, self.first_day or staged.first_day)
-        self.last_day = max(staged.last_day, self.last_day or staged.last_day)
+        if staged.first_day is not None:
+            self.first_day = min(staged.first_day, self.first_day or staged.first_day)
+            self.last_day = max(staged.last_day, self.last_day or staged.last_day)
         return inserted
 
     def _insert_select(self, target: str, columns: tuple[str, ...], where: str) -> int:
@@ -178,6 +188,27 @@ class ChunkWriter:
             "issued_day": wib_days(rows["issued_at"]), "valid_until": rows["valid_until"], "revoked_at": rows["revoked_at"],
             "test_ref": rows["test_ref"],
         }, index=rows.index)
+
+    def _contacts(self, rows: pd.DataFrame) -> pd.DataFrame:
+        keys = self._person_keys(rows)
+        return pd.DataFrame({
+            "index_case_id": rows["index_case_id"].astype("int64"), "contact_person_key": keys,
+            "relation": rows["relation"], "listed_at": rows["listed_at"], "traced_at": rows["traced_at"],
+            "tested_at": rows["tested_at"], "test_result": rows["test_result"],
+            "quarantine_until": rows["quarantine_until"].dt.date.astype(object).where(rows["quarantine_until"].notna(), None),
+            "last_followup_at": rows["last_followup_at"], "person_key": keys,
+        }, index=rows.index)
+
+    def _write_contacts(self, staged: Staged) -> int:
+        """New contacts, the stored ones told more about, links to the cases they became; the
+        chunk's days become those of the tracing rollup it changed."""
+        stage = self.stage_table.name
+        inserted = contacts.insert_contacts(self.conn, stage)
+        self.filled_in += contacts.fill_in_contacts(self.conn, stage)
+        self.linked += contacts.link_became_cases(self.conn, f"SELECT contact_person_key FROM {stage}")
+        span = contacts.staged_days(self.conn, stage)
+        staged.first_day, staged.last_day = span if span else (self.first_day, self.last_day)
+        return inserted
 
     def _facility_reports(self, rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({
