@@ -248,9 +248,13 @@ certificates = Table(
     Column("issued_day", Date, nullable=False),
     Column("valid_until", DateTime, nullable=False),
     Column("revoked_at", DateTime, nullable=True),
+    # The sample number the issuer named (ingestion), by which the certificate is linked to the test
+    # the same facility sends under it, whichever of the two arrives first (migration 0014).
+    Column("test_ref", String(80), nullable=True),
     _one_of("test_type", TEST_TYPES),
     CheckConstraint("certified_result IN ('positive', 'negative')", name="certified_result_valid"),
     Index(None, "facility_id", "issued_day"),
+    Index(None, "facility_id", "test_ref"),
     Index(None, "person_key"),
     Index(None, "test_result_id"),
 )

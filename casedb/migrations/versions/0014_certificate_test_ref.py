@@ -1,0 +1,28 @@
+"""certificates.test_ref: the sample number a certificate names, so that it is linked to its test
+when the test arrives after it (casedb.ingest.write.link_certificates), and indexes for the fraud
+signals page's queries (queries/fraud_rule*.sql)
+
+Certificates loaded before this revision keep test_ref empty: those of ingestion were linked at
+load or had no test then (the sample number was not kept), the demo city's are linked by id.
+
+Revision ID: 0014_certificate_test_ref
+Revises: 0013_case_h3_cells
+Create Date: 2026-12-03
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0014_certificate_test_ref'
+down_revision = '0013_case_h3_cells'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('certificates', sa.Column('test_ref', sa.String(length=80), nullable=True))
+    op.create_index(op.f('ix_certificates_facility_id_test_ref'), 'certificates', ['facility_id', 'test_ref'])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_certificates_facility_id_test_ref'), table_name='certificates')
+    op.drop_column('certificates', 'test_ref')
