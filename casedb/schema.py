@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 # Deterministic constraint names keep Alembic migrations identical on both engines.
@@ -255,6 +256,7 @@ certificates = Table(
     CheckConstraint("certified_result IN ('positive', 'negative')", name="certified_result_valid"),
     Index(None, "facility_id", "issued_day"),
     Index(None, "facility_id", "test_ref"),
+    Index(None, "issued_day"),
     Index(None, "person_key"),
     Index(None, "test_result_id"),
 )
@@ -368,6 +370,9 @@ movements = Table(
     Index(None, "day", "entry_point_id"),
     Index(None, "person_key", "at"),
     Index(None, "certificate_number"),
+    # The period's movements with a certificate number, for fraud rules 4 and 7 (migration 0014).
+    Index("ix_movements_day_certificate_number", "day", "certificate_number",
+          postgresql_where=text("certificate_number IS NOT NULL"), sqlite_where=text("certificate_number IS NOT NULL")),
 )
 
 facility_reports = Table(

@@ -31,7 +31,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from figures.compliance import DEFAULT_PERIOD_DAYS, PeriodError, check_period, default_period  # noqa: F401
+# The period is chosen as on the compliance page, with its messages.
+from figures.compliance import (DEFAULT_PERIOD_DAYS, FIRST_DAY, LAST_DAY, PeriodError, check_period,  # noqa: F401
+                                default_period)
 
 Run = Callable[..., pd.DataFrame]
 

@@ -66,6 +66,7 @@ PAGES = (
     PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:",
              ("checkpoint", "health", "admin"), "monitoring"),
     PageSpec("compliance", "pages/compliance.py", ":material/fact_check:", ("health", "mayor"), "analysis"),
+    PageSpec("fraud", "pages/fraud.py", ":material/gpp_maybe:", ("health",), "analysis"),
     PageSpec("audit", "pages/audit.py", ":material/history:", ("admin",), "administration"),
     PageSpec("upload", "pages/upload.py", ":material/upload_file:", ("health", "admin"), "administration"),
     # The health office reads the registry; operators keep it. Both grant and revoke authorisations.
