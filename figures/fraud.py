@@ -94,7 +94,7 @@ class Signals:
         weeks = pd.date_range(first, self.end, freq="7D")
         grid = pd.MultiIndex.from_product([weeks, RULES], names=["week_start", "rule"])
         days = pd.to_datetime(self.items["day"])
-        week = days - pd.to_timedelta(days.dt.weekday, unit="D")
+        week = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
         counted = self.items.assign(week_start=week).groupby(["week_start", "rule"]).size()
         return counted.reindex(grid, fill_value=0).rename("items").reset_index()
 
