@@ -56,6 +56,7 @@ from sqlalchemy.engine import Engine, make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import queries  # noqa: E402
+from bench.page_sets import fraud as fraud_set  # noqa: E402
 from bench.page_sets import movement as movement_set  # noqa: E402
 from bench.page_sets import overview as overview_set  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
@@ -82,6 +83,7 @@ PAGES: dict[str, PageBench] = {
                           overview_set.headline),
     "movement": PageBench("health", movement_set.figures, movement_set.naive, movement_set.check,
                           movement_set.headline),
+    "fraud": PageBench("health", fraud_set.figures, fraud_set.naive, fraud_set.check, fraud_set.headline),
 }
 
 

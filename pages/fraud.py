@@ -42,7 +42,7 @@ st.subheader(t("fraud.summary", start=format_date(start), end=format_date(end)))
 counts = signals.counts()
 tiles = st.columns(4) + st.columns(4)
 for tile, rule in zip(tiles, fraud.RULES):
-    tile.metric(t(f"fraud.rule.{rule}.name"), format_number(counts[rule]),
+    tile.metric(t(f"fraud.rule.{rule}.short"), format_number(counts[rule]),
                 help=t(f"fraud.rule.{rule}.definition", **params))
 
 st.subheader(t("fraud.trend"))
@@ -58,7 +58,9 @@ for rule in fraud.RULES:
             continue
         if len(items) > SHOWN_ROWS:
             st.caption(t("fraud.items.shown", shown=format_number(SHOWN_ROWS), total=format_number(len(items))))
-        st.dataframe(fraud_export.readable(items.head(SHOWN_ROWS)), hide_index=True, width="stretch")
+        # The rule is the expander's title: the table starts with the day.
+        shown = fraud_export.readable(items.head(SHOWN_ROWS)).drop(columns=t("fraud.column.rule"))
+        st.dataframe(shown, hide_index=True, width="stretch")
 
 flagged = signals.items.dropna(subset=["facility_code"]).drop_duplicates("facility_code").sort_values("facility_code")
 if not flagged.empty:
