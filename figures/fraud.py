@@ -31,9 +31,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-# The period is chosen as on the compliance page, with its messages.
-from figures.compliance import (DEFAULT_PERIOD_DAYS, FIRST_DAY, LAST_DAY, PeriodError, check_period,  # noqa: F401
-                                default_period)
+# The period is chosen as on the compliance page (ui.period), with its messages.
+from figures.compliance import PeriodError, check_period, default_period  # noqa: F401
 
 Run = Callable[..., pd.DataFrame]
 

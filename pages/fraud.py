@@ -3,15 +3,14 @@ its count, weekly trend and flagged items with their evidence over a chosen peri
 flagged facility's compliance page; the XLSX export of flagged items for investigators."""
 import streamlit as st
 
-from casedb.wib import today_wib
 from figures import fraud
 from figures import fraud_export
-from figures.common import data_span
 from ui import live
 from ui.downloads import XLSX, download
 from ui.fraud_charts import weekly_signals
 from ui.i18n import format_date, format_number, t
 from ui.page import begin, link_to
+from ui.period import pick_period
 
 SHOWN_ROWS = 500  # per rule on the page; the export holds every item
 
@@ -21,15 +20,7 @@ st.caption(t("fraud.intro"))
 th = fraud.Thresholds.from_settings()
 params = fraud_export.rule_params(th)
 
-span = data_span(live.query)
-if span is None:
-    st.info(t("fraud.no_data"), icon=":material/hourglass_empty:")
-    st.stop()
-default_start, default_end = fraud.default_period(today_wib(), span[1])
-chosen = st.date_input(t("fraud.period"), value=(default_start, default_end), format="DD/MM/YYYY",
-                       min_value=fraud.FIRST_DAY, max_value=fraud.LAST_DAY, key="fraud_period",
-                       help=t("fraud.period_help", days=fraud.DEFAULT_PERIOD_DAYS))
-start, end = (chosen[0], chosen[-1]) if isinstance(chosen, (tuple, list)) and chosen else (default_start, default_end)
+start, end = pick_period("fraud")
 st.caption(t("fraud.thresholds", **params))
 
 try:

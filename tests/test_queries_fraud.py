@@ -22,6 +22,7 @@ from casedb.wib import wib_day
 from figures import fraud
 from figures import fraud_export
 from tests.test_ingest import PEPPER, csv_bytes
+from tests.test_queries_compliance import _region, runner
 
 TH = fraud.Thresholds()  # 7 days; 100 tests at 0.01; 3x the 28-day median, at least 10
 KEC, KEL = "14.71.01", "14.71.01.1001"
@@ -94,13 +95,18 @@ MOVEMENTS = [
 ]
 
 
+def write_places(conn) -> None:
+    """The kelurahan and the four facilities every fixture here uses."""
+    conn.execute(insert(schema.regions), [_region(KEC, "kecamatan", None), _region(KEL, "kelurahan", KEC)])
+    conn.execute(insert(schema.facilities), [
+        dict(id=fid, registry_code=f"F-{code}", name=f"Faskes {code}", type="clinic", kelurahan_code=KEL, lat=0.5,
+             lon=101.4, opened_on=date(2020, 1, 1), reports_daily=True, is_synthetic=True, source="test")
+        for code, fid in FACILITIES.items()])
+
+
 def write_fixture(engine) -> None:
     with engine.begin() as conn:
-        conn.execute(insert(schema.regions), [_region(KEC, "kecamatan", None), _region(KEL, "kelurahan", KEC)])
-        conn.execute(insert(schema.facilities), [
-            dict(id=fid, registry_code=f"F-{code}", name=f"Faskes {code}", type="clinic", kelurahan_code=KEL, lat=0.5,
-                 lon=101.4, opened_on=date(2020, 1, 1), reports_daily=True, is_synthetic=True, source="test")
-            for code, fid in FACILITIES.items()])
+        write_places(conn)
         for n, (code, revoked_at, types) in enumerate(AUTHORISATIONS, start=1):
             conn.execute(insert(schema.authorizations).values(
                 id=n, facility_id=FACILITIES[code], number=f"440/{n}", valid_from=date(2026, 1, 1),
@@ -127,22 +133,10 @@ def write_fixture(engine) -> None:
         bump(conn)
 
 
-def _region(code, level, parent):
-    return dict(code=code, name=f"Area {code}", level=level, parent_code=parent, population=1000,
-                population_is_estimate=True, population_source="test", centroid_lat=0.5, centroid_lon=101.4,
-                area_km2=1.0, source="test")
-
-
 @pytest.fixture
 def db(empty_db):
     write_fixture(empty_db)
     return empty_db
-
-
-def runner(engine, role="health"):
-    def run(name, **params):
-        return queries.run(name, role, engine=engine, **params)
-    return run
 
 
 def flagged(engine, rule: int, period=AUG, th=TH) -> dict:
@@ -224,11 +218,7 @@ def test_counts_and_weekly_trend(db):
 def write_rule6(engine) -> None:
     """Antigen counts per facility for the positivity test, and daily certificates for the jumps."""
     with engine.begin() as conn:
-        conn.execute(insert(schema.regions), [_region(KEC, "kecamatan", None), _region(KEL, "kelurahan", KEC)])
-        conn.execute(insert(schema.facilities), [
-            dict(id=fid, registry_code=f"F-{code}", name=f"Faskes {code}", type="clinic", kelurahan_code=KEL, lat=0.5,
-                 lon=101.4, opened_on=date(2020, 1, 1), reports_daily=True, is_synthetic=True, source="test")
-            for code, fid in FACILITIES.items()])
+        write_places(conn)
         # (facility, tests, positives) on 10 Aug: A 40/200, D 38/200, C 2/200, B 0/50 (too few).
         conn.execute(insert(schema.daily_facility_tests), [
             dict(day=date(2026, 8, 10), facility_id=FACILITIES[code], test_type="antigen", tests=n, positives=k,

@@ -8,7 +8,7 @@ WIB days from the timestamps, without the rollups, the query files or their inde
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import text
