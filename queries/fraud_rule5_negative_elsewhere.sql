@@ -4,8 +4,8 @@
 -- suppress: none
 -- DESIGN 3, "Health documents", rule 5: a person positive at one facility who obtains a negative
 -- certificate elsewhere within 7 days. Antibody results confirm no infection and do not count.
--- SQLite: the window as text comparison against datetime(issued_at, '-N days') (timestamps are
--- stored as ISO text, so the comparison is by time; the .postgresql.sql file uses an interval).
+-- SQLite: timestamps are ISO text, compared in one format (strftime with milliseconds) on both
+-- sides so that "exactly N days" compares equal; the .postgresql.sql file uses an interval.
 WITH hit AS (
     SELECT c.id, MAX(p.result_at) AS positive_at
     FROM certificates c
@@ -13,7 +13,7 @@ WITH hit AS (
         AND p.result = 'positive' AND p.test_type IN ('pcr', 'antigen')
         AND p.facility_id <> c.facility_id
         AND p.result_at <= c.issued_at
-        AND p.result_at >= strftime('%Y-%m-%d %H:%M:%f', c.issued_at, '-' || :days || ' days')
+        AND strftime('%Y-%m-%d %H:%M:%f', p.result_at) >= strftime('%Y-%m-%d %H:%M:%f', c.issued_at, '-' || :days || ' days')
     WHERE c.issued_day BETWEEN :start AND :end AND c.certified_result = 'negative'
     GROUP BY c.id
 )
