@@ -372,7 +372,8 @@ movements = Table(
     Index(None, "certificate_number"),
     # The period's movements with a certificate number, for fraud rules 4 and 7 (migration 0014).
     Index("ix_movements_day_certificate_number", "day", "certificate_number",
-          postgresql_where=text("certificate_number IS NOT NULL"), sqlite_where=text("certificate_number IS NOT NULL")),
+          postgresql_where=text("certificate_number IS NOT NULL"), sqlite_where=text("certificate_number IS NOT NULL"),
+          postgresql_include=["person_key", "at", "entry_point_id", "id"]),
 )
 
 facility_reports = Table(

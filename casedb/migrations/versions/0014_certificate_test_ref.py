@@ -23,9 +23,11 @@ def upgrade() -> None:
     op.create_index(op.f('ix_certificates_facility_id_test_ref'), 'certificates', ['facility_id', 'test_ref'])
     # Rules 1, 2, 3 and 5 read the certificates issued in the period; (facility_id, issued_day) cannot.
     op.create_index(op.f('ix_certificates_issued_day'), 'certificates', ['issued_day'])
-    # Rules 4 and 7 read the period's movements that carry a certificate number (under a tenth of all).
+    # Rules 4 and 7 read the period's movements that carry a certificate number (under a tenth of
+    # all); on PostgreSQL the index holds every column they read, so that no table page is fetched.
     op.create_index(op.f('ix_movements_day_certificate_number'), 'movements', ['day', 'certificate_number'],
                     postgresql_where=sa.text('certificate_number IS NOT NULL'),
+                    postgresql_include=['person_key', 'at', 'entry_point_id', 'id'],
                     sqlite_where=sa.text('certificate_number IS NOT NULL'))
 
 
