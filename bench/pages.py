@@ -58,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import queries  # noqa: E402
 from bench.page_sets import map as map_set  # noqa: E402
 from bench.page_sets import briefing as briefing_set  # noqa: E402
+from bench.page_sets import fraud as fraud_set  # noqa: E402
 from bench.page_sets import movement as movement_set  # noqa: E402
 from bench.page_sets import overview as overview_set  # noqa: E402
 from bench.page_sets import tracing as tracing_set  # noqa: E402
@@ -90,6 +91,7 @@ PAGES: dict[str, PageBench] = {
                           briefing_set.headline),
     "tracing": PageBench(tracing_set.ROLE, tracing_set.figures, tracing_set.naive, tracing_set.check,
                          tracing_set.headline),
+    "fraud": PageBench("health", fraud_set.figures, fraud_set.naive, fraud_set.check, fraud_set.headline),
 }
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 # Deterministic constraint names keep Alembic migrations identical on both engines.
@@ -249,9 +250,14 @@ certificates = Table(
     Column("issued_day", Date, nullable=False),
     Column("valid_until", DateTime, nullable=False),
     Column("revoked_at", DateTime, nullable=True),
+    # The sample number the issuer named (ingestion), by which the certificate is linked to the test
+    # the same facility sends under it, whichever of the two arrives first (migration 0014).
+    Column("test_ref", String(80), nullable=True),
     _one_of("test_type", TEST_TYPES),
     CheckConstraint("certified_result IN ('positive', 'negative')", name="certified_result_valid"),
     Index(None, "facility_id", "issued_day"),
+    Index(None, "facility_id", "test_ref"),
+    Index(None, "issued_day"),
     Index(None, "person_key"),
     Index(None, "test_result_id"),
 )
@@ -369,6 +375,10 @@ movements = Table(
     Index(None, "day", "entry_point_id"),
     Index(None, "person_key", "at"),
     Index(None, "certificate_number"),
+    # The period's movements with a certificate number, for fraud rules 4 and 7 (migration 0014).
+    Index("ix_movements_day_certificate_number", "day", "certificate_number",
+          postgresql_where=text("certificate_number IS NOT NULL"), sqlite_where=text("certificate_number IS NOT NULL"),
+          postgresql_include=["person_key", "at", "entry_point_id", "id"]),
 )
 
 facility_reports = Table(

@@ -61,6 +61,17 @@ def _thresholds(text: str) -> tuple[float, float, float]:
     return parts  # type: ignore[return-value]
 
 
+def _number_between(low: float, high: float) -> Callable[[str], float]:
+    """A parser of numbers strictly between `low` and `high`."""
+    def parse(text: str) -> float:
+        value = float(str(text).strip())
+        if not low < value < high:
+            raise ValueError(text)
+        return value
+
+    return parse
+
+
 def _text(text: str) -> str:
     return str(text).strip()
 
@@ -154,6 +165,26 @@ SETTINGS: dict[str, Setting] = {
         Setting("TRACING_FOLLOWUP_HOURS", 24, _positive_int,
                 "Hours since the last follow-up visit (or tracing, or listing) after which a contact in "
                 "quarantine is overdue for follow-up.", "a whole number of hours above 0"),
+        Setting("FRAUD_ELSEWHERE_DAYS", 7, _positive_int,
+                "Fraud rule 5: days after a positive result at one facility within which a negative "
+                "certificate from another facility is flagged (that many times 24 hours, included).",
+                "a whole number of days above 0"),
+        Setting("FRAUD_POSITIVITY_MIN_TESTS", 100, _positive_int,
+                "Fraud rule 6: antigen results in the period a facility needs before its positivity is "
+                "tested against the rest of the city's.", "a whole number above 0"),
+        Setting("FRAUD_SIGNIFICANCE", 0.01, _number_between(0, 1),
+                "Fraud rule 6: significance level of the one-sided binomial test of a facility's antigen "
+                "positivity, shared by all facilities tested in the period (Bonferroni).",
+                "a number between 0 and 1, e.g. 0.01"),
+        Setting("FRAUD_VOLUME_JUMP", 3.0, _number_between(1, 1000),
+                "Fraud rule 6: a day's certificates above this many times the facility's median of the "
+                "FRAUD_VOLUME_DAYS days before are a jump.", "a number above 1, e.g. 3"),
+        Setting("FRAUD_VOLUME_DAYS", 28, _whole_number(7, 366),
+                "Fraud rule 6: days before a day whose median issuing volume it is compared with.",
+                "a whole number of days from 7 to 366"),
+        Setting("FRAUD_VOLUME_MIN", 10, _positive_int,
+                "Fraud rule 6: fewest certificates in a day that can be a jump (a facility issuing one a "
+                "week does not jump with two).", "a whole number above 0"),
         Setting("QUERY_ROW_LIMIT", 100_000, _positive_int,
                 "Most rows one named query may return to a page.", "a whole number above 0"),
         Setting("MAP_BASEMAP", "none", _basemap,

@@ -114,13 +114,13 @@ def default_period(today: date, last_data_day: date | None, days: int = DEFAULT_
     return end - timedelta(days=days - 1), end
 
 
-def check_period(start: date, end: date) -> None:
+def check_period(start: date, end: date, max_days: int = MAX_PERIOD_DAYS) -> None:
     if start > end:
         raise PeriodError("compliance.error.reversed")
     if start < FIRST_DAY or end > LAST_DAY:
         raise PeriodError("compliance.error.outside", first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise PeriodError("compliance.error.too_long", days=MAX_PERIOD_DAYS)
+    if (end - start).days + 1 > max_days:
+        raise PeriodError("compliance.error.too_long", days=max_days)
 
 
 def _ints(frame: pd.DataFrame, columns) -> pd.DataFrame:

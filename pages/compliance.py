@@ -5,29 +5,20 @@ import pandas as pd
 import streamlit as st
 
 from casedb.schema import FACILITY_TYPES
-from casedb.wib import today_wib
 from figures import compliance as fc
 from figures import compliance_export
-from figures.common import data_span
 from ui import live
 from ui import compliance_charts as charts
 from ui.downloads import CSV, XLSX, download
 from ui.i18n import format_date, format_number, format_percent, t
 from ui.page import begin
+from ui.periods import pick_recent_period
 
 role = begin("compliance")
 st.title(t("page.compliance"))
 th = fc.Thresholds.from_settings()
 
-span = data_span(live.query)
-if span is None:
-    st.info(t("compliance.no_data"), icon=":material/hourglass_empty:")
-    st.stop()
-default_start, default_end = fc.default_period(today_wib(), span[1])
-chosen = st.date_input(t("compliance.period"), value=(default_start, default_end), format="DD/MM/YYYY",
-                       min_value=fc.FIRST_DAY, max_value=fc.LAST_DAY, key="compliance_period",
-                       help=t("compliance.period_help", days=fc.DEFAULT_PERIOD_DAYS))
-start, end = (chosen[0], chosen[-1]) if isinstance(chosen, (tuple, list)) and chosen else (default_start, default_end)
+start, end = pick_recent_period("compliance")
 st.caption(t("compliance.thresholds", green=th.green, on_time=th.on_time, amber=th.amber, silent=th.silent_days,
              hour=th.deadline_hour, gap=th.gap))
 

@@ -87,14 +87,18 @@ def test_revisions_dropping_foreign_keys_keep_every_row(backend, tmp_path, revis
             inspector = inspect(engine)
             return {fk["name"] for table in inspector.get_table_names() for fk in inspector.get_foreign_keys(table)}
 
+        def indexes(table: str) -> set[str]:
+            return {i["name"] for i in inspect(engine).get_indexes(table)}
+
         loaded, before = row_counts(), foreign_keys()
+        # The indexes of the revision before (later revisions add their own, e.g. 0014's).
+        indexed = {table: indexes(table) for table in ("persons", "test_results", "movements")}
         assert DROPPED_KEYS[revision] <= before
         upgrade(engine, revision)
         assert row_counts() == loaded
         assert foreign_keys() == before - DROPPED_KEYS[revision]
-        for table in ("persons", "test_results", "movements"):
-            assert {i["name"] for i in inspect(engine).get_indexes(table)} >= {
-                i.name for i in metadata.tables[table].indexes}
+        for table, names in indexed.items():
+            assert indexes(table) >= names, table
         _downgrade(engine, previous)
         assert row_counts() == loaded
         assert foreign_keys() == before

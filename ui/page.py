@@ -66,6 +66,7 @@ PAGES = (
     PageSpec("certificate_check", "pages/certificate_check.py", ":material/verified_user:",
              ("checkpoint", "health", "admin"), "monitoring"),
     PageSpec("compliance", "pages/compliance.py", ":material/fact_check:", ("health", "mayor"), "analysis"),
+    PageSpec("fraud", "pages/fraud.py", ":material/gpp_maybe:", ("health",), "analysis"),
     PageSpec("tracing", "pages/tracing.py", ":material/share:", ("health", "mayor"), "analysis"),
     PageSpec("briefing", "pages/briefing.py", ":material/campaign:", ("press", "health", "mayor"), "press"),
     PageSpec("audit", "pages/audit.py", ":material/history:", ("admin",), "administration"),

@@ -80,7 +80,7 @@ def generate(rng: np.random.Generator, end, scale: Scale, progress: Callable[[fl
     case_rows = _cases(rng, tl, cases, tests, persons, kecamatan, movements)
     contact_rows = _contacts(contacts, cases, persons)
     reports, silent_from = facilities.reports(rng, tl, plan, tests)
-    truth = frauds.ground_truth(certificates, movements, silent_from)
+    truth = frauds.ground_truth(certificates, movements, silent_from, tests)
 
     key = persons["person_key"].to_numpy()
     facility_rows = plan.frame[plan.frame["is_synthetic"]].drop(columns=["behaviour", "size"])
@@ -290,6 +290,22 @@ def _contacts(contacts: pd.DataFrame, cases: pd.DataFrame, persons: pd.DataFrame
 class Frauds:
     """The injected frauds of DESIGN section 3 "Health documents", each labelled for ground truth."""
 
+    ELSEWHERE_DAYS = 7  # signal 5's window
+
+    def negative_elsewhere_by_chance(self, certificates: pd.DataFrame, tests: pd.DataFrame) -> np.ndarray:
+        """Unlabelled negative certificates of a person with a PCR or antigen positive at another
+        facility in the 7 days before issue (at most 7 x 24 h), as a mask over `certificates`."""
+        positives = tests.loc[(tests["result"] == "positive") & tests["test_type"].isin(["pcr", "antigen"]),
+                              ["person", "facility_id", "result_at"]]
+        open_ = certificates[certificates["fraud"].isna() & (certificates["certified_result"] == "negative")]
+        pairs = open_[["person", "facility_id", "issued_at"]].reset_index().merge(positives, on="person",
+                                                                                  suffixes=("", "_positive"))
+        hit = pairs[(pairs["facility_id_positive"] != pairs["facility_id"]) & (pairs["result_at"] <= pairs["issued_at"])
+                    & (pairs["issued_at"] - pairs["result_at"] <= pd.Timedelta(days=self.ELSEWHERE_DAYS))]
+        mask = np.zeros(len(certificates), dtype=bool)
+        mask[certificates.index.get_indexer(hit["index"].unique())] = True
+        return mask
+
     def __init__(self, rng: np.random.Generator, tl: Timeline, plan: facilities.FacilityPlan, count: int):
         self.rng, self.tl, self.plan, self.count = rng, tl, plan, count
         self.crook = int(plan.index_of("implausible_negatives")[0])
@@ -420,7 +436,8 @@ class Frauds:
         movements.loc[unknown, "fraud"] = "unknown_certificate_number"
         return movements
 
-    def ground_truth(self, certificates: pd.DataFrame, movements: pd.DataFrame, silent_from: dict[int, int]) -> pd.DataFrame:
+    def ground_truth(self, certificates: pd.DataFrame, movements: pd.DataFrame, silent_from: dict[int, int],
+                     tests: pd.DataFrame) -> pd.DataFrame:
         frame, tl = self.plan.frame, self.tl
         rows = []
         for pos in range(len(frame)):
@@ -439,10 +456,17 @@ class Frauds:
         labelled = certificates.assign(
             fraud=np.where(certificates["fraud"].isna() & unauthorised, "unauthorized_issuer", certificates["fraud"]))
         labelled.loc[labelled["number"].isin(self.shared_numbers), "fraud"] = "shared_certificate_number"
+        by_chance = self.negative_elsewhere_by_chance(labelled, tests)
+        labelled.loc[by_chance, "fraud"] = "positive_then_negative_elsewhere"
         for row in labelled.dropna(subset=["fraud"]).itertuples():
             rows.append(("certificate", row.id, row.fraud, row.number))
         for row in movements.dropna(subset=["fraud"]).itertuples():
             rows.append(("movement", row.id, row.fraud, row.certificate_number))
         truth = pd.DataFrame(rows, columns=["entity", "entity_id", "kind", "detail"])
+        # Signal 5 also happens by chance: a traveller's honest negative certificate a few days after a
+        # positive elsewhere (random travel tests meet recent cases). It is in the data all the same.
+        chance_ids = set(labelled.loc[by_chance, "id"].astype(str))
+        truth.loc[(truth["entity"] == "certificate") & truth["entity_id"].astype(str).isin(chance_ids), "detail"] = \
+            truth["detail"] + " (by chance, not injected)"
         truth["entity_id"] = truth["entity_id"].astype(str)
         return truth.assign(id=np.arange(1, len(truth) + 1))

@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Column, MetaData, String, Table, text
+from sqlalchemy import Boolean, Column, MetaData, Table, text
 from sqlalchemy.engine import Connection
 
 from casedb import schema
@@ -39,13 +39,12 @@ TARGETS = {
                   "certificate_number", "document_status", "screening_result", "screening_test_type", "source_ref"),
     "facility_reports": ("facility_id", "report_day", "submitted_at", "tests_done", "positives"),
     "certificates": ("number", "check_code", "facility_id", "person_key", "test_type", "certified_result", "issued_at",
-                     "issued_day", "valid_until", "revoked_at"),
+                     "issued_day", "valid_until", "revoked_at", "test_ref"),
     "contacts": contacts.COLUMNS,
 }
-# Staged beside a source's columns, not stored: the sample number a certificate names, by which it
-# is linked to its test.
-# A contact's person key is staged twice: as the contact's, and as the persons row's.
-_STAGED_ONLY = {"certificates": (("test_ref", String(80)),), "contacts": (("person_key", String(64)),)}
+# Staged beside a source's columns, not stored: a contact's person key is staged twice, as the
+# contact's and as the persons row's.
+_STAGED_ONLY = {"contacts": (("person_key", String(64)),)}
 # The unique key a row is a duplicate by. Naming it spares PostgreSQL checking every other unique
 # index (the primary key) for a conflict that cannot happen.
 _KEYS = {"test_results": ("facility_id", "source_ref"), "movements": ("entry_point_id", "source_ref"),
@@ -124,6 +123,8 @@ class ChunkWriter:
             inserted = self._write_contacts(staged)
         else:
             inserted = self._insert_select(self.source, TARGETS[self.source], "true")
+        if self.source == "test_results":
+            link_certificates(self.conn, self.stage_table.name)
         # TRUNCATE on PostgreSQL: deleted rows of a temporary table are never vacuumed, and every
         # later chunk would scan them again.
         emptying = "TRUNCATE" if self.dialect == "postgresql" else "DELETE FROM"
@@ -257,13 +258,26 @@ def derive_document_status(conn: Connection, stage: str) -> None:
 
 def insert_certificates(conn: Connection, stage: str) -> int:
     """New certificates, each linked to the test its issuer sent under the sample number it names
-    (none when there is no such test: rule 2 of the fraud signals finds those)."""
+    (none when there is no such test yet: `link_certificates` links it when the test arrives, and
+    rule 2 of the fraud signals finds those whose test never does)."""
     names = ", ".join(TARGETS["certificates"])
     picked = ", ".join(f"s.{c}" for c in TARGETS["certificates"])
     return conn.execute(text(
         f"INSERT INTO certificates ({names}, test_result_id) SELECT {picked}, r.id FROM {stage} s "
         f"LEFT JOIN test_results r ON r.facility_id = s.facility_id AND r.source_ref = s.test_ref "
         f"WHERE true ON CONFLICT (number) DO NOTHING"
+    )).rowcount
+
+
+def link_certificates(conn: Connection, stage: str) -> int:
+    """Certificates loaded before their test, linked now that their issuer sent a test under the
+    sample number they name (the staged results of this chunk, just inserted). Without it a
+    certificate that merely arrived first would stay "no matching test" (fraud rule 2) forever."""
+    return conn.execute(text(
+        f"UPDATE certificates SET test_result_id = (SELECT r.id FROM test_results r "
+        f"WHERE r.facility_id = certificates.facility_id AND r.source_ref = certificates.test_ref) "
+        f"WHERE test_result_id IS NULL AND test_ref IS NOT NULL AND EXISTS (SELECT 1 FROM {stage} s "
+        f"WHERE s.facility_id = certificates.facility_id AND s.source_ref = certificates.test_ref)"
     )).rowcount
 
 
