@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Column, MetaData, Table, text
+from sqlalchemy import Boolean, Column, MetaData, String, Table, text
 from sqlalchemy.engine import Connection
 
 from casedb import schema
