@@ -513,6 +513,50 @@ daily_imported_origin = Table(
     Column("imported_cases", Integer, nullable=False),
 )
 
+# City-wide case events per WIB day with their running totals (casedb.rollups): the overview's
+# curve and its active / recovered / died tiles read one row per day, whatever the history's length.
+# A write shifts the totals of the days after the ones it touched, never recomputes them all.
+daily_city = Table(
+    "daily_city",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("new_cases", Integer, nullable=False),
+    Column("recovered", Integer, nullable=False),
+    Column("died", Integer, nullable=False),
+    Column("confirmed_total", Integer, nullable=False, comment="new cases up to and including day"),
+    Column("recovered_total", Integer, nullable=False),
+    Column("died_total", Integer, nullable=False),
+)
+
+# Test positivity over the POSITIVITY_WINDOW_DAYS WIB days ending on `day`, per test type: people
+# with a positive or negative result in the window, and of them people with a positive one (each
+# person once). Distinct people do not add up over days, so the rollup holds whole windows; a write
+# recomputes the windows that hold the days it touched (casedb.rollups).
+POSITIVITY_WINDOW_DAYS = 7
+daily_positivity = Table(
+    "daily_positivity",
+    metadata,
+    Column("day", Date, primary_key=True, comment="last WIB day of the window"),
+    Column("test_type", String(10), primary_key=True),
+    Column("people_tested", Integer, nullable=False),
+    Column("people_positive", Integer, nullable=False),
+)
+
+# Per WIB day and facility: its report for the day (when it arrived, in whole seconds after the end
+# of the day, so that the on-time rule is one comparison of integers on both engines) and the test
+# results it sent with that result day (casedb.rollups). A row when either exists.
+daily_facility_report = Table(
+    "daily_facility_report",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("facility_id", Integer, ForeignKey("facilities.id"), primary_key=True),
+    Column("submitted_at", DateTime, nullable=True, comment="naive UTC; NULL: no report for the day"),
+    Column("seconds_after_day", Integer, nullable=True,
+           comment="submitted_at minus the end of the WIB day, whole seconds rounded up"),
+    Column("declared_tests", Integer, nullable=True, comment="facility_reports.tests_done"),
+    Column("sent_tests", Integer, nullable=False, comment="test results of the facility with that result day"),
+)
+
 # --- Operations ----------------------------------------------------------------------------------
 
 data_version = Table(

@@ -67,10 +67,7 @@ def _test_tiles(run: Run, day: date, suppressed: bool, until: datetime | None = 
 
 
 def _positivity_tiles(run: Run, day: date, suppressed: bool) -> list[Tile]:
-    windows = []
-    for k in COMPARED_OFFSETS:
-        start, end = window(day - timedelta(days=k))
-        windows.append(run("city_positivity", start=start, end=end).set_index("test_type"))
+    windows = [run("city_positivity", day=day - timedelta(days=k)).set_index("test_type") for k in COMPARED_OFFSETS]
 
     def of_type(frame: pd.DataFrame, test_type: str) -> float | str | None:
         if test_type not in frame.index:
@@ -164,7 +161,7 @@ def press_overview(run: Run, day: date, span: tuple[date, date], incomplete_days
 
     totals = run("city_cases_totals", day=end).iloc[0]
     tests = run("city_tests_period", start=start, end=end).set_index("test_type")["tests"]
-    shares = run("city_positivity", start=start, end=end).set_index("test_type")
+    shares = run("city_positivity", day=end).set_index("test_type")  # the week: the 7-day window ending on its Sunday
     tiles = [one(as_count(new_cases), "new_cases", "tile.press_week"),
              one(as_count(totals["active"]), "active", "tile.press_rounded"),
              one(as_count(totals["recovered"]), "recovered", "tile.press_rounded", rise_is_bad=False),

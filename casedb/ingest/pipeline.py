@@ -40,8 +40,8 @@ from casedb.wib import now_utc
 SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outcomes", "facilities", "certificates")
 # Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
 ROW_BY_ROW = ("outcomes", "facilities")
-_ROLLUPS = {"test_results": ("daily_facility_tests", "daily_facility_compliance"),
-            "movements": rollups.MOVEMENT_ROLLUPS}
+_ROLLUPS = {"test_results": rollups.TEST_ROLLUPS, "facility_reports": rollups.REPORT_ROLLUPS,
+            "certificates": ("daily_facility_compliance",), "movements": rollups.MOVEMENT_ROLLUPS}
 # The PostgreSQL advisory lock key under which a load creates cases and refreshes rollups.
 AFTER_ROWS_LOCK = 0x6361736573
 Progress = Callable[[int, int], None]
