@@ -56,6 +56,7 @@ from sqlalchemy.engine import Engine, make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import queries  # noqa: E402
+from bench.page_sets import compliance as compliance_set  # noqa: E402
 from bench.page_sets import movement as movement_set  # noqa: E402
 from bench.page_sets import overview as overview_set  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
@@ -82,6 +83,8 @@ PAGES: dict[str, PageBench] = {
                           overview_set.headline),
     "movement": PageBench("health", movement_set.figures, movement_set.naive, movement_set.check,
                           movement_set.headline),
+    "compliance": PageBench("health", compliance_set.figures, compliance_set.naive, compliance_set.check,
+                            compliance_set.headline),
 }
 
 
