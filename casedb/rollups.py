@@ -1,9 +1,13 @@
 """Daily rollups per kelurahan, per H3 cell of new cases, per facility and test type (counts; and
-results, certificates and latency histograms for reporting compliance), and per entry point.
+results, certificates and latency histograms for reporting compliance), per facility report, per
+entry point, for the whole city (with running totals) and per 7-day positivity window.
 
 Every writer calls `refresh` for the WIB days it touched, inside its own transaction, so that pages
 read small tables whose size does not grow with the raw history. A refresh recomputes whole days
 from the raw rows (delete, then insert-select), which keeps it idempotent and obviously correct.
+Two rollups reach beyond the days touched, and no further than they must: `daily_city` shifts the
+running totals of the later days by what the refresh changed, and `daily_positivity` recomputes the
+windows that hold a touched day (it and the POSITIVITY_WINDOW_DAYS - 1 days after).
 """
 from __future__ import annotations
 
