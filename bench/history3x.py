@@ -8,9 +8,10 @@ contacts, movements, facility reports, authorisations) is copied `--times - 1` t
 back by whole histories (548 days, 1096 days): the same density of events per day over three times
 the days, with the last 548 days exactly as before, so that the pages' figures for the last days are
 comparable. Ids move by 100,000,000 per copy (references follow), unique texts (certificate and
-authorisation numbers, sender's numbers) get a `-H1`/`-H2` suffix; persons and the reference tables
-are shared (the same people, tested again in earlier years). Then the rollups are recomputed, the
-data version bumped, and the database analysed.
+authorisation numbers, sender's numbers) get a `-H1`/`-H2` suffix; the reference tables are shared.
+Persons are copied too, each copy's keys starting `h1`/`h2` instead of their first two hex digits
+(the originals are hex): since migration 0010 a person has at most one case, so a copy's cases need
+their own people. Then the rollups are recomputed, the data version bumped, and the database analysed.
 
 Why not the generator with a longer history: at city scale it holds every table in memory (6.6 GB
 peak for 548 days), three times that does not fit beside the other work on this machine. One
@@ -38,9 +39,10 @@ from casedb.demo.scales import HISTORY_DAYS  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
 
 ID_OFFSET = 100_000_000
-# In foreign-key order. Persons, regions, facilities, entry points stay as they are.
-TABLES = ("authorizations", "authorization_test_types", "test_results", "certificates", "cases", "contacts",
-          "movements", "facility_reports")
+# In foreign-key order. Regions, facilities, entry points stay as they are.
+TABLES = ("persons", "authorizations", "authorization_test_types", "test_results", "certificates", "cases",
+          "contacts", "movements", "facility_reports")
+PERSON_KEYS = {"person_key", "contact_person_key"}  # hex HMACs: a copy's start with h1, h2 (never hex)
 ID_REFERENCES = {"test_result_id", "index_case_id", "became_case_id", "authorization_id"}
 UNIQUE_TEXTS = {("authorizations", "number"), ("test_results", "source_ref"), ("movements", "source_ref"),
                 ("certificates", "number"), ("movements", "certificate_number")}
@@ -59,15 +61,20 @@ def copy_sql(table_name: str, k: int, days: int) -> str:
             value = f"{name} - INTERVAL '{k * days} days'"
         elif isinstance(column.type, Date):
             value = f"{name} - {k * days}"
+        elif name in PERSON_KEYS:
+            value = f"'h{k}' || substr({name}, 3)"
         elif (table_name, name) in UNIQUE_TEXTS:
             value = f"{name} || '-H{k}'"
         else:
             value = name
         columns.append(name)
         values.append(value)
-    original = "authorization_id" if table_name == "authorization_test_types" else "id"
+    if table_name == "persons":
+        original = "substr(person_key, 1, 1) <> 'h'"
+    else:
+        original = f"{'authorization_id' if table_name == 'authorization_test_types' else 'id'} < {ID_OFFSET}"
     return (f"INSERT INTO {table_name} ({', '.join(columns)}) SELECT {', '.join(values)} "
-            f"FROM {table_name} WHERE {original} < {ID_OFFSET}")
+            f"FROM {table_name} WHERE {original}")
 
 
 def extend(url: str, times: int, days: int = HISTORY_DAYS) -> None:

@@ -59,6 +59,7 @@ import queries  # noqa: E402
 from bench.page_sets import map as map_set  # noqa: E402
 from bench.page_sets import briefing as briefing_set  # noqa: E402
 from bench.page_sets import fraud as fraud_set  # noqa: E402
+from bench.page_sets import compliance as compliance_set  # noqa: E402
 from bench.page_sets import movement as movement_set  # noqa: E402
 from bench.page_sets import overview as overview_set  # noqa: E402
 from bench.page_sets import tracing as tracing_set  # noqa: E402
@@ -92,6 +93,8 @@ PAGES: dict[str, PageBench] = {
     "tracing": PageBench(tracing_set.ROLE, tracing_set.figures, tracing_set.naive, tracing_set.check,
                          tracing_set.headline),
     "fraud": PageBench("health", fraud_set.figures, fraud_set.naive, fraud_set.check, fraud_set.headline),
+    "compliance": PageBench("health", compliance_set.figures, compliance_set.naive, compliance_set.check,
+                            compliance_set.headline),
 }
 
 

@@ -1,18 +1,22 @@
 """Daily rollups per kelurahan, per H3 cell of new cases, per facility and test type (counts; and
-results, certificates and latency histograms for reporting compliance), and per entry point.
+results, certificates and latency histograms for reporting compliance), per facility report, per
+entry point, for the whole city (with running totals) and per 7-day positivity window.
 
 Every writer calls `refresh` for the WIB days it touched, inside its own transaction, so that pages
 read small tables whose size does not grow with the raw history. A refresh recomputes whole days
 from the raw rows (delete, then insert-select), which keeps it idempotent and obviously correct.
+Two rollups reach beyond the days touched, and no further than they must: `daily_city` shifts the
+running totals of the later days by what the refresh changed, and `daily_positivity` recomputes the
+windows that hold a touched day (it and the POSITIVITY_WINDOW_DAYS - 1 days after).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from casedb.schema import LATENCY_BUCKETS, LATENCY_EDGES_HOURS, TRACING_BUCKETS, TRACING_EDGES_HOURS
+from casedb.schema import LATENCY_BUCKETS, LATENCY_EDGES_HOURS, POSITIVITY_WINDOW_DAYS, TRACING_BUCKETS, TRACING_EDGES_HOURS
 
 # Hours between two naive-UTC timestamps: the one expression the two engines write differently.
 _HOURS = {
@@ -184,24 +188,127 @@ _REFRESH = {
     """,
 }
 _HOUR = {"sqlite": "CAST(strftime('%H', at) AS INTEGER)", "postgresql": "CAST(EXTRACT(HOUR FROM at) AS INTEGER)"}
+
+# Whole seconds from {earlier} to {later} (naive UTC), rounded up, so that a report a fraction of a
+# second after a deadline is after it on both engines (SQLite keeps milliseconds in '%f').
+_SECONDS_AFTER = {
+    "sqlite": "(CAST(strftime('%s', {later}) AS INTEGER) - CAST(strftime('%s', {earlier}) AS INTEGER)"
+              " + CASE WHEN CAST(strftime('%f', {later}) AS REAL) > CAST(strftime('%S', {later}) AS INTEGER)"
+              " THEN 1 ELSE 0 END)",
+    "postgresql": "CAST(CEIL(EXTRACT(EPOCH FROM ({later} - {earlier}))) AS INTEGER)",
+}
+
+
+def _facility_report(dialect: str) -> str:
+    """Each facility's report of a WIB day (when it arrived after the end of the day: the calendar's
+    ends_at) and the results it sent with that result day (from daily_facility_compliance, refreshed
+    before it). A writer of reports or of test results refreshes it for the days it touched."""
+    seconds = _SECONDS_AFTER[dialect].format(later="r.submitted_at", earlier="c.ends_at")
+    return f"""
+        INSERT INTO daily_facility_report (day, facility_id, submitted_at, seconds_after_day, declared_tests, sent_tests)
+        SELECT day, facility_id, MAX(submitted_at), MAX(seconds_after_day), MAX(declared_tests), SUM(sent_tests)
+        FROM (
+            SELECT r.report_day AS day, r.facility_id, r.submitted_at, {seconds} AS seconds_after_day,
+                   r.tests_done AS declared_tests, 0 AS sent_tests
+            FROM facility_reports r JOIN calendar c ON c.day = r.report_day
+            WHERE r.report_day BETWEEN :start AND :end
+            UNION ALL
+            SELECT day, facility_id, NULL, NULL, NULL, SUM(results)
+            FROM daily_facility_compliance WHERE day BETWEEN :start AND :end
+            GROUP BY day, facility_id
+        ) AS events
+        GROUP BY day, facility_id
+    """
+
+
+# A date plus a whole number of days: the other expression the two engines write differently.
+_PLUS_DAYS = {"sqlite": "date({day}, '+' || {days} || ' days')", "postgresql": "({day} + {days})"}
+
+
+def _refresh_positivity(conn: Connection, start: date, end: date) -> None:
+    """Results of the days start..end sit in the windows ending start..end + (window - 1): recompute
+    those windows (each from the raw results of its own days), and only those."""
+    last = POSITIVITY_WINDOW_DAYS - 1
+    window_end = end + timedelta(days=last) if end <= date.max - timedelta(days=last) else date.max
+    params = {"start": start, "end": window_end,
+              "from": start - timedelta(days=last) if start >= date.min + timedelta(days=last) else date.min}
+    offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(POSITIVITY_WINDOW_DAYS))
+    window_day = _PLUS_DAYS[conn.dialect.name].format(day="t.result_day", days="o.k")
+    conn.execute(text("DELETE FROM daily_positivity WHERE day BETWEEN :start AND :end"), params)
+    # Each result counted in the POSITIVITY_WINDOW_DAYS windows that hold its day.
+    conn.execute(text(f"""
+        INSERT INTO daily_positivity (day, test_type, people_tested, people_positive)
+        SELECT day, test_type, COUNT(DISTINCT person_key),
+               COUNT(DISTINCT CASE WHEN result = 'positive' THEN person_key END)
+        FROM (
+            SELECT {window_day} AS day, t.test_type, t.person_key, t.result
+            FROM test_results t CROSS JOIN ({offsets}) AS o
+            WHERE t.result_day BETWEEN :from AND :end AND t.result IN ('positive', 'negative')
+        ) AS w
+        WHERE day BETWEEN :start AND :end
+        GROUP BY day, test_type
+    """), params)
+
+
+_CITY_SUMS = "SELECT COALESCE(SUM(new_cases), 0), COALESCE(SUM(recovered), 0), COALESCE(SUM(died), 0) " \
+             "FROM daily_city WHERE day BETWEEN :start AND :end"
+
+
+def _refresh_city(conn: Connection, start: date, end: date) -> None:
+    """City-wide counts of the days start..end from daily_area (refreshed before it), their running
+    totals from the last day before start, and the totals of every later day shifted by what the
+    refresh changed: the cost follows the days touched and the days after them, not the history."""
+    params = {"start": start, "end": end}
+    before = conn.execute(text(_CITY_SUMS), params).one()
+    base = conn.execute(text(
+        "SELECT confirmed_total, recovered_total, died_total FROM daily_city "
+        "WHERE day = (SELECT MAX(day) FROM daily_city WHERE day < :start)"), params).one_or_none() or (0, 0, 0)
+    conn.execute(text("DELETE FROM daily_city WHERE day BETWEEN :start AND :end"), params)
+    conn.execute(text("""
+        INSERT INTO daily_city (day, new_cases, recovered, died, confirmed_total, recovered_total, died_total)
+        SELECT day, new_cases, recovered, died,
+               :confirmed + SUM(new_cases) OVER (ORDER BY day),
+               :recovered_base + SUM(recovered) OVER (ORDER BY day),
+               :died_base + SUM(died) OVER (ORDER BY day)
+        FROM (SELECT day, SUM(new_cases) AS new_cases, SUM(recovered) AS recovered, SUM(died) AS died
+              FROM daily_area WHERE day BETWEEN :start AND :end GROUP BY day) AS days
+    """), {**params, "confirmed": base[0], "recovered_base": base[1], "died_base": base[2]})
+    after = conn.execute(text(_CITY_SUMS), params).one()
+    shift = {f"d{k}": int(after[k]) - int(before[k]) for k in range(3)}
+    if any(shift.values()):
+        conn.execute(text("UPDATE daily_city SET confirmed_total = confirmed_total + :d0, "
+                          "recovered_total = recovered_total + :d1, died_total = died_total + :d2 "
+                          "WHERE day > :end"), {**shift, "end": end})
+
+
 # The rollups each writer refreshes: movement loads, and case changes (new cases, outcomes, imports).
+# daily_city follows daily_area, daily_facility_report follows daily_facility_compliance.
 MOVEMENT_ROLLUPS = ("daily_entry_point", "daily_movement", "daily_movement_hour", "daily_movement_region",
                     "daily_screening")
-CASE_ROLLUPS = ("daily_area", "daily_case_cells", "daily_imported_origin")
+CASE_ROLLUPS = ("daily_area", "daily_city", "daily_case_cells", "daily_imported_origin")
+TEST_ROLLUPS = ("daily_facility_tests", "daily_facility_compliance", "daily_facility_report", "daily_positivity")
+REPORT_ROLLUPS = ("daily_facility_report",)
 
 TRACING_ROLLUPS = ("daily_tracing",)
 
-_BUILT = {"daily_facility_compliance": _facility_compliance, "daily_tracing": _tracing}
+_BUILT = {"daily_facility_compliance": _facility_compliance, "daily_facility_report": _facility_report,
+          "daily_tracing": _tracing}
+_PROCEDURES = {"daily_city": _refresh_city, "daily_positivity": _refresh_positivity}
 ALL_DAYS = (date(1900, 1, 1), date(9999, 12, 31))
-TABLES = (*_REFRESH, *_BUILT)
+# In dependency order: daily_city after daily_area, daily_facility_report after daily_facility_compliance.
+TABLES = ("daily_area", "daily_city", *(t for t in _REFRESH if t != "daily_area"), "daily_facility_compliance",
+          "daily_facility_report", "daily_positivity", "daily_tracing")
 
 
 def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = TABLES) -> None:
     """Recompute the named rollups for WIB days start..end inclusive."""
     params = {"start": start, "end": end}
     for table in tables:
-        if table in _BUILT and not inspect(conn).has_table(table):
-            continue  # a database before the migration (0011, 0014) that fills the table when it creates it
+TRACING_ROLLUPS = ("daily_tracing",)
+
+_BUILT = {"daily_facility_compliance": _facility_compliance, "daily_facility_report": _facility_report,
+          "daily_tracing": _tracing}
+_PROCEDURES = {"daily_city": _refresh_city, "daily_positivity": _refresh_positivity}
         sql = _REFRESH[table] if table in _REFRESH else _BUILT[table](conn.dialect.name)
         conn.execute(text(f"DELETE FROM {table} WHERE day BETWEEN :start AND :end"), params)
         sql = sql.replace("{hour}", _HOUR.get(conn.dialect.name, _HOUR["postgresql"]))
@@ -226,7 +333,7 @@ def refresh_chains(conn: Connection) -> None:
     (union-find over the links) named by its earliest case (the lower id on a tie). Rewritten whole:
     a new link may join two clusters, and there are far fewer links than contacts."""
     if not inspect(conn).has_table("chain_members"):
-        return  # a database before migration 0014, which fills the table when it creates it
+        return  # a database before migration 0015, which fills the table when it creates it
     parent: dict[int, int] = {}
     confirmed: dict[int, object] = {}
     day: dict[int, object] = {}

@@ -251,7 +251,7 @@ certificates = Table(
     Column("valid_until", DateTime, nullable=False),
     Column("revoked_at", DateTime, nullable=True),
     # The sample number the issuer named (ingestion), by which the certificate is linked to the test
-    # the same facility sends under it, whichever of the two arrives first (migration 0014).
+    # the same facility sends under it, whichever of the two arrives first (migration 0016).
     Column("test_ref", String(80), nullable=True),
     _one_of("test_type", TEST_TYPES),
     CheckConstraint("certified_result IN ('positive', 'negative')", name="certified_result_valid"),
@@ -342,7 +342,7 @@ contacts = Table(
     UniqueConstraint("index_case_id", "contact_person_key"),
     Index(None, "contact_person_key"),
     Index(None, "listed_at"),
-    # Chains of transmission are walked from the case a contact became (migration 0014), and the
+    # Chains of transmission are walked from the case a contact became (migration 0015), and the
     # contacts still in quarantine are found by its end.
     Index(None, "became_case_id"),
     Index(None, "quarantine_until"),
@@ -375,7 +375,7 @@ movements = Table(
     Index(None, "day", "entry_point_id"),
     Index(None, "person_key", "at"),
     Index(None, "certificate_number"),
-    # The period's movements with a certificate number, for fraud rules 4 and 7 (migration 0014).
+    # The period's movements with a certificate number, for fraud rules 4 and 7 (migration 0016).
     Index("ix_movements_day_certificate_number", "day", "certificate_number",
           postgresql_where=text("certificate_number IS NOT NULL"), sqlite_where=text("certificate_number IS NOT NULL"),
           postgresql_include=["person_key", "at", "entry_point_id", "id"]),
@@ -468,7 +468,7 @@ daily_facility_compliance = Table(
 )
 
 # Contact tracing per WIB day of the index case's confirmation and its kelurahan (casedb.rollups,
-# migration 0014): the tracing page sums these. Tracing delay (traced_at minus the index case's
+# migration 0015): the tracing page sums these. Tracing delay (traced_at minus the index case's
 # confirmed_at) is bucketed: bucket k holds delays up to and including TRACING_EDGES_HOURS[k] hours
 # (bucket 0 also holds contacts traced before the confirmation; the last, delays beyond the last
 # edge), so that TRACING_HOURS may be any edge without rebuilding the table.
@@ -564,6 +564,50 @@ daily_imported_origin = Table(
     Column("day", Date, primary_key=True, comment="WIB day of confirmation"),
     Column("region_code", String(13), primary_key=True, comment="cases.import_region_code; '' not stated"),
     Column("imported_cases", Integer, nullable=False),
+)
+
+# City-wide case events per WIB day with their running totals (casedb.rollups): the overview's
+# curve and its active / recovered / died tiles read one row per day, whatever the history's length.
+# A write shifts the totals of the days after the ones it touched, never recomputes them all.
+daily_city = Table(
+    "daily_city",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("new_cases", Integer, nullable=False),
+    Column("recovered", Integer, nullable=False),
+    Column("died", Integer, nullable=False),
+    Column("confirmed_total", Integer, nullable=False, comment="new cases up to and including day"),
+    Column("recovered_total", Integer, nullable=False),
+    Column("died_total", Integer, nullable=False),
+)
+
+# Test positivity over the POSITIVITY_WINDOW_DAYS WIB days ending on `day`, per test type: people
+# with a positive or negative result in the window, and of them people with a positive one (each
+# person once). Distinct people do not add up over days, so the rollup holds whole windows; a write
+# recomputes the windows that hold the days it touched (casedb.rollups).
+POSITIVITY_WINDOW_DAYS = 7
+daily_positivity = Table(
+    "daily_positivity",
+    metadata,
+    Column("day", Date, primary_key=True, comment="last WIB day of the window"),
+    Column("test_type", String(10), primary_key=True),
+    Column("people_tested", Integer, nullable=False),
+    Column("people_positive", Integer, nullable=False),
+)
+
+# Per WIB day and facility: its report for the day (when it arrived, in whole seconds after the end
+# of the day, so that the on-time rule is one comparison of integers on both engines) and the test
+# results it sent with that result day (casedb.rollups). A row when either exists.
+daily_facility_report = Table(
+    "daily_facility_report",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("facility_id", Integer, ForeignKey("facilities.id"), primary_key=True),
+    Column("submitted_at", DateTime, nullable=True, comment="naive UTC; NULL: no report for the day"),
+    Column("seconds_after_day", Integer, nullable=True,
+           comment="submitted_at minus the end of the WIB day, whole seconds rounded up"),
+    Column("declared_tests", Integer, nullable=True, comment="facility_reports.tests_done"),
+    Column("sent_tests", Integer, nullable=False, comment="test results of the facility with that result day"),
 )
 
 # --- Operations ----------------------------------------------------------------------------------

@@ -17,11 +17,12 @@ from typing import Callable
 
 import pandas as pd
 
-from casedb.schema import CONFIRMING_TEST_TYPES, TEST_TYPES
+from casedb.schema import CONFIRMING_TEST_TYPES, POSITIVITY_WINDOW_DAYS, TEST_TYPES
 
 Run = Callable[..., pd.DataFrame]
 
-WINDOW_DAYS = 7
+# The weekly windows (positivity, incidence, the 7-day mean): the positivity rollup is kept for this length.
+WINDOW_DAYS = POSITIVITY_WINDOW_DAYS
 # A tile compares day D with the day before and the same weekday a week earlier.
 COMPARED_OFFSETS = (0, 1, 7)
 # The test types come from the schema, their one definition: every type has its tiles; positivity

@@ -1,7 +1,7 @@
 """Facility reporting compliance (DESIGN section 3, after DHIS2's reporting and timeliness rates).
 
-Every figure is assembled from three named queries over the chosen period only (calendar days,
-facility_reports by report_day, and the daily rollups), so its cost follows the period's length and
+Every figure is assembled from three named queries over the chosen period only (calendar days and
+the daily rollups, reports included: daily_facility_report), so its cost follows the period's length and
 the number of facilities, never the length of the history:
 
 - `compliance_weeks`: per facility and week of the period: expected, received, on time (by

@@ -67,18 +67,18 @@ def _test_tiles(run: Run, day: date, suppressed: bool, until: datetime | None = 
 
 
 def _positivity_tiles(run: Run, day: date, suppressed: bool) -> list[Tile]:
-    windows = []
-    for k in COMPARED_OFFSETS:
-        start, end = window(day - timedelta(days=k))
-        windows.append(run("city_positivity", start=start, end=end).set_index("test_type"))
+    # The 7-day windows ending on D-7 .. D; the tiles take those ending on D, D-1 and D-7.
+    windows = run("city_positivity", start=day - timedelta(days=max(COMPARED_OFFSETS)), end=day)
+    windows = windows.set_index([pd.to_datetime(windows["day"]).dt.date, "test_type"])
 
-    def of_type(frame: pd.DataFrame, test_type: str) -> float | str | None:
-        if test_type not in frame.index:
+    def of_type(window_end: date, test_type: str) -> float | str | None:
+        if (window_end, test_type) not in windows.index:
             return None
-        return positivity(frame.at[test_type, "people_positive"], frame.at[test_type, "people_tested"])
+        row = windows.loc[(window_end, test_type)]
+        return positivity(row["people_positive"], row["people_tested"])
 
-    return [Tile(f"positivity_{test_type}", tuple(of_type(w, test_type) for w in windows), kind="percent",
-                 suppressed=suppressed)
+    return [Tile(f"positivity_{test_type}", tuple(of_type(day - timedelta(days=k), test_type) for k in COMPARED_OFFSETS),
+                 kind="percent", suppressed=suppressed)
             for test_type in POSITIVITY_TYPES]
 
 
@@ -164,7 +164,7 @@ def press_overview(run: Run, day: date, span: tuple[date, date], incomplete_days
 
     totals = run("city_cases_totals", day=end).iloc[0]
     tests = run("city_tests_period", start=start, end=end).set_index("test_type")["tests"]
-    shares = run("city_positivity", start=start, end=end).set_index("test_type")
+    shares = run("city_positivity", start=end, end=end).set_index("test_type")  # the week: the window ending on its Sunday
     tiles = [one(as_count(new_cases), "new_cases", "tile.press_week"),
              one(as_count(totals["active"]), "active", "tile.press_rounded"),
              one(as_count(totals["recovered"]), "recovered", "tile.press_rounded", rise_is_bad=False),

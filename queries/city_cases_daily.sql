@@ -3,11 +3,8 @@
 -- roles: mayor, health, press, admin
 -- suppress: new_cases, recovered, died
 -- Each column adds up to a cumulative count the overview shows (confirmed = active + recovered + died).
-SELECT day,
-       SUM(new_cases) AS new_cases,
-       SUM(recovered) AS recovered,
-       SUM(died) AS died
-FROM daily_area
+SELECT day, new_cases, recovered, died
+FROM daily_city
 WHERE day BETWEEN :start AND :end
-GROUP BY day
+  AND (new_cases > 0 OR recovered > 0 OR died > 0)
 ORDER BY day

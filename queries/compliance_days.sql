@@ -2,7 +2,8 @@
 -- params: start (date), end (date), deadline_hour (whole hour WIB, 0-23), facility (text: a registry code, '' = every facility)
 -- roles: health, mayor
 -- suppress: none
--- SQLite: the deadline compared in whole seconds since the epoch (strftime('%s')).
+-- Reports and results sent come from daily_facility_report (casedb.rollups), which stores how many whole
+-- seconds after the end of its day each report arrived: "on time" is one integer comparison on both engines.
 WITH authorised_days AS (
     -- (facility, day) of the period covered by an authorisation the whole WIB day: one hash join
     -- instead of a lookup per facility and day.
@@ -16,7 +17,6 @@ facility_days AS (
         f.id AS facility_id,
         c.day,
         c.day_number,
-        c.ends_at,
         CASE WHEN f.opened_on <= c.day AND (f.closed_on IS NULL OR c.day < f.closed_on) THEN 1 ELSE 0 END AS registered,
         CASE WHEN f.closed_weekdays LIKE '%' || c.iso_weekday || '%' THEN 1 ELSE 0 END AS weekly_closed,
         CASE WHEN f.reports_daily THEN 1 ELSE 0 END AS reports_daily,
@@ -26,12 +26,6 @@ facility_days AS (
     LEFT JOIN authorised_days v ON v.facility_id = f.id AND v.day = c.day
     WHERE f.opened_on <= :end AND (f.closed_on IS NULL OR f.closed_on > :start)
       AND (:facility = '' OR f.registry_code = :facility)
-),
-sent AS (
-    SELECT facility_id, day, SUM(results) AS results
-    FROM daily_facility_compliance
-    WHERE day BETWEEN :start AND :end
-    GROUP BY facility_id, day
 )
 SELECT
     d.facility_id,
@@ -41,16 +35,16 @@ SELECT
     d.authorised,
     CASE WHEN d.registered = 1 AND d.weekly_closed = 0 AND (d.reports_daily = 1 OR d.authorised = 1)
          THEN 1 ELSE 0 END AS expected,
-    CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS reported,
-    CASE WHEN r.id IS NOT NULL AND CAST(strftime('%s', r.submitted_at) AS INTEGER) <= CAST(strftime('%s', d.ends_at) AS INTEGER) + :deadline_hour * 3600 THEN 1 ELSE 0 END AS on_time,
+    CASE WHEN r.submitted_at IS NULL THEN 0 ELSE 1 END AS reported,
+    CASE WHEN r.seconds_after_day <= :deadline_hour * 3600 THEN 1 ELSE 0 END AS on_time,
     r.submitted_at,
-    r.tests_done AS declared_tests,
-    COALESCE(s.results, 0) AS sent_tests
+    r.declared_tests,
+    COALESCE(r.sent_tests, 0) AS sent_tests
 FROM facility_days d
 LEFT JOIN (
-    SELECT id, facility_id, report_day, submitted_at, tests_done
-    FROM facility_reports
-    WHERE report_day BETWEEN :start AND :end
-) r ON r.facility_id = d.facility_id AND r.report_day = d.day
-LEFT JOIN sent s ON s.facility_id = d.facility_id AND s.day = d.day
+    -- bounded to the period here: the planner does not carry the calendar's bounds into the join
+    SELECT facility_id, day, submitted_at, seconds_after_day, declared_tests, sent_tests
+    FROM daily_facility_report
+    WHERE day BETWEEN :start AND :end
+) r ON r.facility_id = d.facility_id AND r.day = d.day
 ORDER BY d.facility_id, d.day

@@ -28,7 +28,7 @@ SELECT
     SUM(x.certificates) AS certificates,
     SUM(CASE WHEN x.authorised = 0 THEN x.results ELSE 0 END) AS unauthorised_results,
     SUM(CASE WHEN x.authorised = 0 THEN x.certificates ELSE 0 END) AS unauthorised_certificates,
-    COUNT(DISTINCT CASE WHEN x.authorised = 0 THEN x.day END) AS unauthorised_days,
+    SUM(1 - x.authorised) AS unauthorised_days,  -- one rollup row per day of a facility and type
     MIN(CASE WHEN x.authorised = 0 THEN x.day END) AS first_unauthorised_day,
     MAX(CASE WHEN x.authorised = 0 THEN x.day END) AS last_unauthorised_day,
     SUM(x.sr_0) AS sr_0,

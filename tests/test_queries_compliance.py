@@ -10,7 +10,7 @@ from io import BytesIO
 import openpyxl
 import pandas as pd
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 import queries
 from casedb import rollups, schema
@@ -205,6 +205,24 @@ def test_deadline_is_inclusive_and_follows_the_setting(db):
     assert table_of(db, AUG, later).loc["F1", "on_time"] == 27
     earlier = c.Thresholds(deadline_hour=11)
     assert table_of(db, AUG, earlier).loc["F1", "on_time"] == 25
+
+
+def test_half_a_second_after_the_deadline_is_late_on_both_engines(db):
+    # The rollup stores whole seconds after the end of the day, rounded up: a fraction past the
+    # deadline is past it (PostgreSQL keeps microseconds, SQLite milliseconds).
+    deadline = wib(aug(2), 12, 0)
+    for submitted_at, on_time in ((deadline + timedelta(milliseconds=500), 0), (deadline, 1),
+                                  (deadline - timedelta(milliseconds=500), 1)):
+        with db.begin() as conn:
+            conn.execute(update(schema.facility_reports)
+                         .where(schema.facility_reports.c.facility_id == IDS["F1"],
+                                schema.facility_reports.c.report_day == aug(1))
+                         .values(submitted_at=submitted_at))
+            rollups.refresh(conn, aug(1), aug(1), rollups.REPORT_ROLLUPS)
+            bump(conn)
+        queries.clear_cache()
+        days = c._days(runner(db), aug(1), aug(1), TH, facility="F1")
+        assert list(days["on_time"]) == [on_time], submitted_at
 
 
 def test_a_second_report_for_a_day_counts_once_and_the_first_is_kept(db):

@@ -60,8 +60,7 @@ def naive(engine: Engine, day: date | None = None) -> Naive | None:
     if days.empty:
         return None
     first, last = days.min().date(), days.max().date()
-    # The page's default day (figures.common.default_day): the last complete day, yesterday.
-    day = day or min(today_wib() - timedelta(days=1), last)
+    day = day or overview_figures.default_day((first, last), today_wib())  # the page's day rule, not a figure
 
     def tile(key: str, d: date):
         d = pd.Timestamp(d)

@@ -42,8 +42,9 @@ SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outc
                   "contacts")
 # Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
 ROW_BY_ROW = ("outcomes", "facilities")
-_ROLLUPS = {"test_results": ("daily_facility_tests", "daily_facility_compliance"),
-            "movements": rollups.MOVEMENT_ROLLUPS, "contacts": rollups.TRACING_ROLLUPS}
+_ROLLUPS = {"test_results": rollups.TEST_ROLLUPS, "facility_reports": rollups.REPORT_ROLLUPS,
+            "certificates": ("daily_facility_compliance",), "movements": rollups.MOVEMENT_ROLLUPS,
+            "contacts": rollups.TRACING_ROLLUPS}
 # The PostgreSQL advisory lock key under which a load creates cases and refreshes rollups.
 AFTER_ROWS_LOCK = 0x6361736573
 Progress = Callable[[int, int], None]
