@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from casedb.schema import LATENCY_BUCKETS, LATENCY_EDGES_HOURS, POSITIVITY_WINDOW_DAYS, TRACING_BUCKETS, TRACING_EDGES_HOURS
+from casedb.schema import (LATENCY_BUCKETS, LATENCY_EDGES_HOURS, POSITIVITY_WINDOW_DAYS, TRACING_BUCKETS,
+                           TRACING_EDGES_HOURS)
 
 # Hours between two naive-UTC timestamps: the one expression the two engines write differently.
 _HOURS = {
@@ -304,11 +305,11 @@ def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = 
     """Recompute the named rollups for WIB days start..end inclusive."""
     params = {"start": start, "end": end}
     for table in tables:
-TRACING_ROLLUPS = ("daily_tracing",)
-
-_BUILT = {"daily_facility_compliance": _facility_compliance, "daily_facility_report": _facility_report,
-          "daily_tracing": _tracing}
-_PROCEDURES = {"daily_city": _refresh_city, "daily_positivity": _refresh_positivity}
+        if table not in _REFRESH and not inspect(conn).has_table(table):
+            continue  # a database before the migration that creates (and fills) the table
+        if table in _PROCEDURES:
+            _PROCEDURES[table](conn, start, end)
+            continue
         sql = _REFRESH[table] if table in _REFRESH else _BUILT[table](conn.dialect.name)
         conn.execute(text(f"DELETE FROM {table} WHERE day BETWEEN :start AND :end"), params)
         sql = sql.replace("{hour}", _HOUR.get(conn.dialect.name, _HOUR["postgresql"]))
