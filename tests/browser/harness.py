@@ -5,6 +5,7 @@ login or the sidebar is a change in one place. The tests themselves only say wha
 """
 from __future__ import annotations
 
+import csv
 import os
 import re
 import signal
@@ -15,14 +16,19 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 from google.protobuf.message import DecodeError
 from playwright.sync_api import Browser, Page, Playwright, TimeoutError as PlaywrightTimeout
+from sqlalchemy import select
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from casedb.engine import dispose_all, get_engine
+from casedb.schema import facilities, regions
+from casedb.wib import WIB, now_utc, to_wib
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
@@ -508,3 +514,35 @@ def page_not_found_dialog(page: Page) -> str | None:
     """The text of Streamlit's "Page not found" dialog when it is open (it makes the page inert)."""
     dialog = page.locator('[role="dialog"]').filter(has_text=re.compile("page not found", re.IGNORECASE))
     return dialog.first.inner_text() if dialog.count() and dialog.first.is_visible() else None
+
+
+NEW_POSITIVES = 3
+
+
+def load_new_positives(database_url: str, day: date, path: Path, tag: str,
+                       kelurahan: str | None = None) -> subprocess.CompletedProcess:
+    """Write and load (through `python -m casedb.ingest`, as a facility's file arrives) NEW_POSITIVES
+    positive PCR results of people never seen before, on WIB day `day` (at noon, or ten minutes ago
+    when that is earlier), at a facility of the demo city and in `kelurahan` (default: the first):
+    each confirms a new case there. `tag` keeps the sample numbers and NIKs of different tests apart."""
+    with get_engine(database_url).connect() as conn:
+        facility = conn.execute(select(facilities.c.registry_code).where(facilities.c.closed_on.is_(None))
+                                .order_by(facilities.c.id)).scalars().first()
+        kelurahan = kelurahan or conn.execute(select(regions.c.code).where(regions.c.level == "kelurahan")
+                                              .order_by(regions.c.code)).scalars().first()
+    dispose_all()
+    latest = to_wib(now_utc()) - timedelta(minutes=10)
+    result_at = min(datetime.combine(day, datetime.min.time(), WIB) + timedelta(hours=12), latest)
+    nik_block = 14719990 + sum(map(ord, tag)) % 10  # 16 digits with the row number
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["No Sampel", "Kode Faskes", "NIK", "Jenis Kelamin", "Tahun Lahir", "Kode Kelurahan",
+                         "Jenis Pemeriksaan", "Tgl Ambil Sampel", "Tanggal Hasil", "Hasil"])
+        for i in range(NEW_POSITIVES):
+            writer.writerow([f"E2E-{tag}-{i}", facility, f"{nik_block}{i:08d}", "P", "1990", kelurahan, "PCR",
+                             f"{result_at - timedelta(hours=3):%d/%m/%Y %H:%M}", f"{result_at:%d/%m/%Y %H:%M}",
+                             "Positif"])
+    env = {**os.environ, "DATABASE_URL": database_url, "NIK_PEPPER": NIK_PEPPER}
+    return subprocess.run([sys.executable, "-m", "casedb.ingest", str(path), "--source", "test_results",
+                           "--database-url", database_url], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)

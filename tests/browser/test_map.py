@@ -3,12 +3,11 @@ it, no request goes to another host, new positives loaded while the map is open 
 selected area's figure without a reload, and screenshots in both languages on desktop and phone."""
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import numpy as np
@@ -20,21 +19,15 @@ from shapely.geometry import shape
 from shapely.ops import polylabel
 
 from casedb import boundaries
-from casedb.engine import dispose_all, get_engine
-from casedb.wib import WIB, now_utc, to_wib
-from sqlalchemy import select
-from casedb.schema import facilities
 from figures.map import MapFigures
 from tests.browser import harness
 from tests.conftest import DEMO_END
-from tests.browser.test_live import _ingest
 from ui import maps
 from ui.i18n import catalog
 
 pytestmark = pytest.mark.browser
 
 DECK = '[data-testid="stDeckGlJsonChart"]'
-NEW_POSITIVES = 3
 KELURAHAN = "14.71.01.1002"  # Jadirejo, Sukajadi
 
 
@@ -97,23 +90,6 @@ def _select_area(page, name: str, lang: str = "id") -> None:
         page.get_by_role("option", name=name, exact=True).click()
 
 
-def _positives(database_url: str, day, path, kelurahan: str = KELURAHAN) -> None:
-    with get_engine(database_url).connect() as conn:
-        facility = conn.execute(select(facilities.c.registry_code).where(facilities.c.closed_on.is_(None))
-                                .order_by(facilities.c.id)).scalars().first()
-    dispose_all()
-    latest = to_wib(now_utc()) - timedelta(minutes=10)
-    result_at = min(datetime.combine(day, datetime.min.time(), WIB) + timedelta(hours=12), latest)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["No Sampel", "Kode Faskes", "NIK", "Jenis Kelamin", "Tahun Lahir", "Kode Kelurahan",
-                         "Jenis Pemeriksaan", "Tgl Ambil Sampel", "Tanggal Hasil", "Hasil"])
-        for i in range(NEW_POSITIVES):
-            writer.writerow([f"E2E-MAP-{i}", facility, f"14719998{i:08d}", "L", "1985", kelurahan, "PCR",
-                             f"{result_at - timedelta(hours=3):%d/%m/%Y %H:%M}", f"{result_at:%d/%m/%Y %H:%M}",
-                             "Positif"])
-
-
 def test_map_draws_offline_a_toggle_changes_it_and_new_positives_reach_the_selected_area(
         start_server, database_copy, new_page, accounts, tmp_path):
     server = start_server(database_copy)
@@ -139,13 +115,12 @@ def test_map_draws_offline_a_toggle_changes_it_and_new_positives_reach_the_selec
     before = harness.parse_count(tile.inner_text())
     day = (DEMO_END + timedelta(hours=7)).date()  # the slider starts on the last day with data
     page.evaluate("window.__e2eNotReloaded = true")
-    _positives(database_copy, day, tmp_path / "positives.csv")
-    loaded = _ingest(database_copy, tmp_path / "positives.csv")
+    loaded = harness.load_new_positives(database_copy, day, tmp_path / "positives.csv", "MAP", KELURAHAN)
     assert loaded.returncode == 0, loaded.stderr + loaded.stdout
     deadline = time.monotonic() + server.refresh_seconds + 10
     while time.monotonic() < deadline and harness.parse_count(tile.inner_text()) == before:
         page.wait_for_timeout(200)
-    assert harness.parse_count(tile.inner_text()) == before + NEW_POSITIVES
+    assert harness.parse_count(tile.inner_text()) == before + harness.NEW_POSITIVES
     assert page.evaluate("window.__e2eNotReloaded") is True, "the page was reloaded"
     # The reader's choices survived the refresh: the area stays selected and the layers as they were.
     assert _text("id", "map.panel.curve").format(name="Jadirejo") in harness.main_text(page)
@@ -245,13 +220,13 @@ def test_a_click_on_an_area_opens_its_panel_and_a_refresh_keeps_layers_window_an
     page.evaluate("window.__e2eNotReloaded = true")
     tile = harness.metric_value(page, _text("id", "map.measure.new_cases"))
     before = harness.parse_count(tile.inner_text())
-    _positives(database_copy, (DEMO_END + timedelta(hours=7)).date(), tmp_path / "positives.csv", code)
-    loaded = _ingest(database_copy, tmp_path / "positives.csv")
+    loaded = harness.load_new_positives(database_copy, (DEMO_END + timedelta(hours=7)).date(),
+                                        tmp_path / "positives.csv", "MAP-PANEL", code)
     assert loaded.returncode == 0, loaded.stderr + loaded.stdout
     deadline = time.monotonic() + server.refresh_seconds + 10
     while time.monotonic() < deadline and harness.parse_count(tile.inner_text()) == before:
         page.wait_for_timeout(200)
-    assert harness.parse_count(tile.inner_text()) == before + NEW_POSITIVES, "the refresh did not arrive"
+    assert harness.parse_count(tile.inner_text()) == before + harness.NEW_POSITIVES, "the refresh did not arrive"
     _wait_for_deck(page)
     page.mouse.move(box["x"] + 5, box["y"] + 5)
     page.wait_for_timeout(500)
