@@ -4,7 +4,8 @@ neither is ever deleted, since certificate checks judge each certificate by the 
 issue day (queries/certificate_verify.sql: issuer_unauthorized).
 
 Each change is written in one transaction with its audit row (`authorization_change`, naming the
-facility, the number, the test types and the dates) and a data version bump.
+facility, the number, the test types and the dates), the fraud rule 1 checks of the certificates it
+covers (casedb.document_checks) and a data version bump.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from casedb import document_checks
 from casedb.facilities import RegistryError, normalise_code, record_change
 from casedb.schema import TEST_TYPES, authorization_test_types, authorizations, facilities
 from casedb.users import User
@@ -63,6 +65,7 @@ def grant(engine: Engine, registry_code: str, number: str, test_types, valid_fro
             )).inserted_primary_key[0]
             conn.execute(insert(authorization_test_types),
                          [{"authorization_id": authorization_id, "test_type": tt} for tt in covered])
+            document_checks.after_authorisation(conn, facility.id, valid_from, valid_until)
             record_change(conn, by, "authorization_change", facility=code, number=number, op="grant",
                           test_types=covered, valid_from=valid_from, valid_until=valid_until)
     except IntegrityError as error:  # the same number recorded by someone else meanwhile
@@ -81,8 +84,8 @@ def revoke(engine: Engine, number: str, reason: str, by: User, at: datetime | No
     at = at or now_utc()
     with engine.begin() as conn:
         row = conn.execute(
-            select(authorizations.c.id, authorizations.c.revoked_at, authorizations.c.valid_from,
-                   authorizations.c.valid_until, facilities.c.registry_code)
+            select(authorizations.c.id, authorizations.c.facility_id, authorizations.c.revoked_at,
+                   authorizations.c.valid_from, authorizations.c.valid_until, facilities.c.registry_code)
             .join(facilities, facilities.c.id == authorizations.c.facility_id)
             .where(authorizations.c.number == number)).first()
         if row is None:
@@ -91,6 +94,7 @@ def revoke(engine: Engine, number: str, reason: str, by: User, at: datetime | No
             raise RegistryError("registry.already_revoked")
         conn.execute(update(authorizations).where(authorizations.c.id == row.id)
                      .values(revoked_at=at, revoked_reason=reason))
+        document_checks.after_authorisation(conn, row.facility_id, row.valid_from, row.valid_until)
         covered = sorted(conn.execute(select(authorization_test_types.c.test_type)
                                       .where(authorization_test_types.c.authorization_id == row.id)).scalars(),
                          key=TEST_TYPES.index)

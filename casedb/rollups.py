@@ -285,7 +285,7 @@ def _refresh_city(conn: Connection, start: date, end: date) -> None:
 # The rollups each writer refreshes: movement loads, and case changes (new cases, outcomes, imports).
 # daily_city follows daily_area, daily_facility_report follows daily_facility_compliance.
 MOVEMENT_ROLLUPS = ("daily_entry_point", "daily_movement", "daily_movement_hour", "daily_movement_region",
-                    "daily_screening")
+                    "daily_screening", "presentation_checks")
 CASE_ROLLUPS = ("daily_area", "daily_city", "daily_case_cells", "daily_imported_origin")
 TEST_ROLLUPS = ("daily_facility_tests", "daily_facility_compliance", "daily_facility_report", "daily_positivity")
 REPORT_ROLLUPS = ("daily_facility_report",)
@@ -294,11 +294,29 @@ TRACING_ROLLUPS = ("daily_tracing",)
 
 _BUILT = {"daily_facility_compliance": _facility_compliance, "daily_facility_report": _facility_report,
           "daily_tracing": _tracing}
-_PROCEDURES = {"daily_city": _refresh_city, "daily_positivity": _refresh_positivity}
+
+
+def _certificate_checks(conn: Connection, start: date, end: date) -> None:
+    from casedb import document_checks  # it builds on this module's expressions
+
+    document_checks.refresh_certificates(conn, document_checks.CERTIFICATES_ISSUED, {"start": start, "end": end})
+
+
+def _presentation_checks(conn: Connection, start: date, end: date) -> None:
+    from casedb import document_checks
+
+    document_checks.refresh_presentations(conn, document_checks.PRESENTATIONS_ON, {"start": start, "end": end})
+
+
+# The fraud rules' document checks are kept by the days of their documents only in a full rebuild:
+# writers re-judge exactly the documents they can change (casedb.document_checks).
+DOCUMENT_CHECKS = ("certificate_checks", "presentation_checks")
+_PROCEDURES = {"daily_city": _refresh_city, "daily_positivity": _refresh_positivity,
+               "certificate_checks": _certificate_checks, "presentation_checks": _presentation_checks}
 ALL_DAYS = (date(1900, 1, 1), date(9999, 12, 31))
 # In dependency order: daily_city after daily_area, daily_facility_report after daily_facility_compliance.
 TABLES = ("daily_area", "daily_city", *(t for t in _REFRESH if t != "daily_area"), "daily_facility_compliance",
-          "daily_facility_report", "daily_positivity", "daily_tracing")
+          "daily_facility_report", "daily_positivity", "daily_tracing", *DOCUMENT_CHECKS)
 
 
 def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = TABLES) -> None:

@@ -505,6 +505,34 @@ chain_members = Table(
     Index(None, "cluster_id"),
 )
 
+
+# The fraud rules' checks of each certificate and each presentation of a certificate number at a
+# checkpoint, kept by the writers (casedb.document_checks, migration 0018): only documents a rule
+# flags (and rule 5's candidates) have rows, so a period's fraud signals read a few hundred rows.
+certificate_checks = Table(
+    "certificate_checks",
+    metadata,
+    Column("certificate_id", BigInteger, ForeignKey("certificates.id"), primary_key=True),
+    Column("rule", Integer, primary_key=True),  # 1, 2, 3 or 5
+    Column("day", Date, nullable=False, comment="the certificate's issued_day"),
+    Column("reason", String(30), nullable=False),
+    # Rule 1: the latest revocation; rule 3: the result's time; rule 5: the latest positive elsewhere.
+    Column("other_at", DateTime, nullable=True),
+    Column("seconds", BigInteger, nullable=True, comment="rule 5: whole seconds from other_at to issue, rounded up"),
+    Index(None, "rule", "day"),
+)
+
+presentation_checks = Table(
+    "presentation_checks",
+    metadata,
+    Column("movement_id", BigInteger, ForeignKey("movements.id"), primary_key=True),
+    Column("rule", Integer, primary_key=True),  # 4 or 7
+    Column("day", Date, nullable=False, comment="the movement's day"),
+    Column("certificate_number", String(40), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("reason", String(30), nullable=False),
+    Index(None, "rule", "day"),
+)
 # One row per calendar day 2019-2040 (casedb.migrations 0011): what expected reporting days are
 # counted over, without date arithmetic that differs between the two engines.
 CALENDAR_RANGE = ("2019-01-01", "2040-12-31")

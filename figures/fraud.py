@@ -135,7 +135,8 @@ def _rule6(run: Run, start: date, end: date, th: Thresholds) -> pd.DataFrame:
     """Facilities whose antigen positivity is implausibly low, and days whose issuing volume jumps."""
     counts = run("fraud_rule6_positivity", start=start, end=end)
     low = implausibly_low(counts, end, th)
-    daily = run("fraud_rule6_volume", history_start=start - timedelta(days=th.volume_days), end=end)
+    daily = run("fraud_rule6_volume", history_start=start - timedelta(days=th.volume_days), start=start, end=end,
+                at_least=th.volume_min)
     jumps = volume_jumps(daily, start, end, th)
     return pd.concat([low, jumps], ignore_index=True)
 

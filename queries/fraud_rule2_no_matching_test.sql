@@ -5,7 +5,8 @@
 -- DESIGN 3, "Health documents", rule 2: no matching test result in the database, or the result
 -- belongs to another person. A certificate is linked to the test its issuer sent under the sample
 -- number it names when either arrives (casedb.ingest.write: link_certificates), so an unlinked one
--- is one whose test has not arrived at all.
+-- is one whose test has not arrived at all. Judged per certificate by the writers
+-- (casedb.document_checks: certificate_checks, rule 2); this reads the flagged ones.
 SELECT
     c.id AS certificate_id,
     c.number AS certificate_number,
@@ -17,10 +18,10 @@ SELECT
     c.issued_at AS at,
     COALESCE(r.source_ref, c.test_ref) AS test_ref,
     r.result_at AS test_at,
-    CASE WHEN r.id IS NULL THEN 'no_test' ELSE 'other_person' END AS reason
-FROM certificates c
+    k.reason
+FROM certificate_checks k
+JOIN certificates c ON c.id = k.certificate_id
 JOIN facilities f ON f.id = c.facility_id
 LEFT JOIN test_results r ON r.id = c.test_result_id
-WHERE c.issued_day BETWEEN :start AND :end
-  AND (r.id IS NULL OR r.person_key <> c.person_key)
+WHERE k.rule = 2 AND k.day BETWEEN :start AND :end
 ORDER BY c.issued_at, c.id

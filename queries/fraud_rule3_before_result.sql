@@ -3,10 +3,9 @@
 -- roles: health
 -- suppress: none
 -- DESIGN 3, "Health documents", rule 3: issued before the result existed (issued_at earlier than
--- the result_at of the test behind it), or certifies negative over a positive result.
--- A left join whose condition is wrapped in COALESCE (true only with a test behind it): an inner
--- join here lets PostgreSQL hash all test_results (a seq scan of 1.5M rows at city scale) instead
--- of looking up the period's few thousand certificates' tests by id.
+-- the result_at of the test behind it), or certifies negative over a positive result. Judged per
+-- certificate by the writers (casedb.document_checks: certificate_checks, rule 3); this reads the
+-- flagged ones.
 SELECT
     c.id AS certificate_id,
     c.number AS certificate_number,
@@ -19,10 +18,10 @@ SELECT
     r.source_ref AS test_ref,
     r.result_at AS test_at,
     r.result AS test_result,
-    CASE WHEN c.issued_at < r.result_at THEN 'issued_before_result' ELSE 'negative_over_positive' END AS reason
-FROM certificates c
-LEFT JOIN test_results r ON r.id = c.test_result_id
+    k.reason
+FROM certificate_checks k
+JOIN certificates c ON c.id = k.certificate_id
 JOIN facilities f ON f.id = c.facility_id
-WHERE c.issued_day BETWEEN :start AND :end
-  AND COALESCE(c.issued_at < r.result_at OR (c.certified_result = 'negative' AND r.result = 'positive'), false)
+JOIN test_results r ON r.id = c.test_result_id
+WHERE k.rule = 3 AND k.day BETWEEN :start AND :end
 ORDER BY c.issued_at, c.id

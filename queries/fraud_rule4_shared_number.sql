@@ -5,23 +5,34 @@
 -- DESIGN 3, "Health documents", rule 4: one certificate number presented at checkpoints by more
 -- than one person. A registered certificate already names one person, so a single presentation by
 -- anyone else is a second person; a number not in the register needs two presenters.
--- Reads the period's movements that carry a number (index on day and certificate number); the
--- holder and the certificate's columns come from scalar subqueries (an index probe per row):
--- joined, PostgreSQL hashes or walks all certificates (483k at city scale) for a few dozen.
-WITH presented AS (
-    SELECT
-        m.certificate_number,
-        m.person_key,
-        m.at,
-        m.day,
-        m.entry_point_id,
-        (SELECT c.person_key FROM certificates c WHERE c.number = m.certificate_number) AS holder
-    FROM movements m
-    WHERE m.day BETWEEN :start AND :end AND m.certificate_number IS NOT NULL
+-- The writers keep every presentation by someone other than the holder, or of a number not in the
+-- register (casedb.document_checks: presentation_checks, rule 4). A registered number is flagged
+-- when one of its presentations in the period is such; an unregistered one when such presentations
+-- in the period have two presenters. Only the flagged numbers' presentations are then counted.
+WITH numbers AS (
+    SELECT k.certificate_number
+    FROM presentation_checks k
+    WHERE k.rule = 4 AND k.day BETWEEN :start AND :end AND k.reason = 'other_presenter'
+    UNION
+    SELECT k.certificate_number
+    FROM presentation_checks k
+    WHERE k.rule = 4 AND k.day BETWEEN :start AND :end AND k.reason = 'unregistered_number'
+    GROUP BY k.certificate_number
+    HAVING COUNT(DISTINCT k.person_key) > 1
+),
+presented AS (
+    SELECT m.certificate_number, m.person_key, m.at, m.day, m.entry_point_id, c.person_key AS holder,
+           c.id AS certificate_id, c.facility_id
+    FROM numbers n
+    JOIN movements m ON m.certificate_number = n.certificate_number
+    LEFT JOIN certificates c ON c.number = n.certificate_number
+    WHERE m.day BETWEEN :start AND :end
 ),
 per_number AS (
     SELECT
         p.certificate_number,
+        MIN(p.certificate_id) AS certificate_id,
+        MIN(p.facility_id) AS facility_id,
         COUNT(DISTINCT p.person_key) AS persons,
         COUNT(*) AS presentations,
         SUM(CASE WHEN p.holder IS NOT NULL AND p.person_key <> p.holder THEN 1 ELSE 0 END) AS by_others,
@@ -31,17 +42,6 @@ per_number AS (
         MIN(p.day) AS first_day
     FROM presented p
     GROUP BY p.certificate_number
-    HAVING COUNT(DISTINCT p.person_key) > 1
-        OR SUM(CASE WHEN p.holder IS NOT NULL AND p.person_key <> p.holder THEN 1 ELSE 0 END) > 0
-),
-flagged AS (
-    SELECT
-        n.*,
-        (SELECT c.id FROM certificates c WHERE c.number = n.certificate_number) AS certificate_id,
-        (SELECT c.facility_id FROM certificates c WHERE c.number = n.certificate_number) AS facility_id,
-        (SELECT MIN(e.name) FROM presented p JOIN entry_points e ON e.id = p.entry_point_id
-         WHERE p.certificate_number = n.certificate_number AND p.at = n.first_at) AS entry_point
-    FROM per_number n
 )
 SELECT
     n.certificate_number,
@@ -52,11 +52,12 @@ SELECT
     n.first_day AS day,
     n.first_at AS at,
     n.last_at AS other_at,
-    n.entry_point,
+    (SELECT MIN(e.name) FROM presented p JOIN entry_points e ON e.id = p.entry_point_id
+     WHERE p.certificate_number = n.certificate_number AND p.at = n.first_at) AS entry_point,
     n.persons,
     n.presentations,
     n.by_others AS measure,
     CASE WHEN n.registered = 1 THEN 'other_presenter' ELSE 'unregistered_number' END AS reason
-FROM flagged n
+FROM per_number n
 LEFT JOIN facilities f ON f.id = n.facility_id
 ORDER BY n.first_at, n.certificate_number

@@ -4,19 +4,10 @@
 -- suppress: none
 -- DESIGN 3, "Health documents", rule 5: a person positive at one facility who obtains a negative
 -- certificate elsewhere within 7 days. Antibody results confirm no infection and do not count.
--- SQLite: timestamps are ISO text, compared in one format (strftime with milliseconds) on both
--- sides so that "exactly N days" compares equal; the .postgresql.sql file uses an interval.
-WITH hit AS (
-    SELECT c.id, MAX(p.result_at) AS positive_at
-    FROM certificates c
-    JOIN test_results p ON p.person_key = c.person_key
-        AND p.result = 'positive' AND p.test_type IN ('pcr', 'antigen')
-        AND p.facility_id <> c.facility_id
-        AND p.result_at <= c.issued_at
-        AND strftime('%Y-%m-%d %H:%M:%f', p.result_at) >= strftime('%Y-%m-%d %H:%M:%f', c.issued_at, '-' || :days || ' days')
-    WHERE c.issued_day BETWEEN :start AND :end AND c.certified_result = 'negative'
-    GROUP BY c.id
-)
+-- The writers keep, per negative certificate, the latest PCR or antigen positive of its person at
+-- another facility at or before issue and the whole seconds between them, rounded up
+-- (casedb.document_checks: certificate_checks, rule 5); the window is applied here, so that
+-- exactly `days` x 24 hours is inside it on both engines.
 SELECT
     c.id AS certificate_id,
     c.number AS certificate_number,
@@ -29,11 +20,12 @@ SELECT
     COALESCE(r.source_ref, c.test_ref) AS test_ref,
     r.result_at AS test_at,
     (SELECT MIN(pf.registry_code) FROM test_results p JOIN facilities pf ON pf.id = p.facility_id
-     WHERE p.person_key = c.person_key AND p.result_at = h.positive_at AND p.result = 'positive'
-       AND p.facility_id <> c.facility_id) AS other_facility_code,
-    h.positive_at AS other_at
-FROM hit h
-JOIN certificates c ON c.id = h.id
+     WHERE p.person_key = c.person_key AND p.result_at = k.other_at AND p.result = 'positive'
+       AND p.test_type IN ('pcr', 'antigen') AND p.facility_id <> c.facility_id) AS other_facility_code,
+    k.other_at
+FROM certificate_checks k
+JOIN certificates c ON c.id = k.certificate_id
 JOIN facilities f ON f.id = c.facility_id
 LEFT JOIN test_results r ON r.id = c.test_result_id
+WHERE k.rule = 5 AND k.day BETWEEN :start AND :end AND k.seconds <= :days * 86400
 ORDER BY c.issued_at, c.id

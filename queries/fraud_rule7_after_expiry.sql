@@ -4,8 +4,8 @@
 -- suppress: none
 -- DESIGN 3, "Health documents", rule 7: a certificate presented after it expired. Expired means
 -- past valid_until; a revoked certificate presented is the verification page's "revoked", not this.
--- Joined to all certificates by number: PostgreSQL hashes them (483k at city scale), and measured
--- against a probe per movement by number (a scalar subquery) this was twice as fast at city scale.
+-- Judged per presentation by the writers (casedb.document_checks: presentation_checks, rule 7);
+-- this reads the flagged ones.
 SELECT
     m.id AS movement_id,
     c.id AS certificate_id,
@@ -19,11 +19,11 @@ SELECT
     e.name AS entry_point,
     COALESCE(r.source_ref, c.test_ref) AS test_ref,
     r.result_at AS test_at
-FROM movements m
-LEFT JOIN certificates c ON c.number = m.certificate_number
-LEFT JOIN facilities f ON f.id = c.facility_id
+FROM presentation_checks k
+JOIN movements m ON m.id = k.movement_id
+JOIN certificates c ON c.number = k.certificate_number
+JOIN facilities f ON f.id = c.facility_id
 JOIN entry_points e ON e.id = m.entry_point_id
 LEFT JOIN test_results r ON r.id = c.test_result_id
-WHERE m.day BETWEEN :start AND :end AND m.certificate_number IS NOT NULL
-  AND COALESCE(m.at > c.valid_until, false)
+WHERE k.rule = 7 AND k.day BETWEEN :start AND :end
 ORDER BY m.at, m.id

@@ -45,7 +45,7 @@ KELURAHAN = {"14.71.01.1001": ("14.71.01", 2_400), "14.71.01.1002": ("14.71.01",
              "14.71.02.1001": ("14.71.02", 600)}
 FACILITIES = (1, 2)
 ENTRY_POINTS = (1, 2)
-EVENT_TABLES = ("movements", "contacts", "certificates", "cases", "test_results", "persons", "facility_reports",
+EVENT_TABLES = ("presentation_checks", "certificate_checks", "movements", "contacts", "certificates", "cases", "test_results", "persons", "facility_reports",
                 "daily_area", "daily_facility_tests", "daily_entry_point", "daily_city", "daily_positivity",
                 "daily_facility_report")
 BATCHES = 3

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from casedb import data_version, rollups, schema, settings
+from casedb import data_version, document_checks, rollups, schema, settings
 from casedb.bulk import ConvertedRows, convert_frame, write_rows
 from casedb.ingest import contacts
 from casedb.ingest.cases import create_cases, update_imports
@@ -285,6 +285,11 @@ def _after_rows(conn: Connection, source: str, batch_id: int, writer: ChunkWrite
             rollups.refresh(conn, *contacts.batch_case_days(conn, batch_id), rollups.TRACING_ROLLUPS)
     if source in _ROLLUPS and writer.first_day is not None:
         rollups.refresh(conn, writer.first_day, writer.last_day, _ROLLUPS[source])
+    # The fraud rules' checks of the documents these rows can change (casedb.document_checks).
+    if source == "certificates" and writer.first_day is not None:
+        document_checks.after_certificates(conn, writer.first_day, writer.last_day)
+    if source == "test_results" and summary.accepted:
+        document_checks.after_test_results(conn, batch_id)
     if source == "contacts" and writer.linked:
         rollups.refresh_chains(conn)
     if source == "movements" and writer.first_day is not None:
