@@ -9,7 +9,7 @@ Adding a page (one entry in PAGES, one module in bench/page_sets/):
 
     # bench/page_sets/map.py
     def figures(run):            # every figure the page shows, exactly as the page computes them:
-        ...                      #   call the page's figure function with `run`
+        ...                      #   figure(run, fn, *args) where the page has live.figure(fn, *args)
     def naive(engine):           # the same figures with pandas over the raw tables (pd.read_sql),
         ...                      #   from the timestamps, without the rollups or the query files
     def check(page, raw):        # [(figure name, page's value, naive value), ...]: every row must agree
@@ -20,16 +20,20 @@ Adding a page (one entry in PAGES, one module in bench/page_sets/):
     PAGES["map"] = PageBench("mayor", map_set.figures, map_set.naive, map_set.check, map_set.headline)
 
 `run(name, **params)` is `queries.run` bound to the entry's role and the engine, so the runner's
-role check and suppression apply as on the page. What is measured, per page:
+role check and suppression apply as on the page; it carries its (engine, role, data version), with
+which `bench.page_sets.figure` memoises a figure as `ui.live.figure` does on the page
+(`queries.figure`). What is measured, per page:
 
 - query set: one run of the page as `ui.live` makes it (the data version read once, then
-  `figures(run)` with `run` passing it as `at_version`), with the query cache cleared before each
-  repetition (`queries.clear_cache()`), so that every query reaches the database; p50 and p95 of N
-  runs after one untimed warm-up run;
+  `figures(run)` with `run` passing it as `at_version`), with the query cache and the figure memo
+  cleared before each repetition (`queries.clear_cache()`), so that every query reaches the
+  database and every figure is assembled; p50 and p95 of N runs after one untimed warm-up run;
 - baseline: `naive(engine)`, median of a few runs; ratio = baseline / query-set p50;
 - refresh tick with no data change: the same run with a warm cache: `queries.data_version` plus
-  `figures(run)` whose queries are all cache hits (what a rerun of the page costs while nothing
-  changed; the freshness fragment itself only reads the version); p50 and p95;
+  `figures(run)` whose figures are all memo hits (what a rerun of the page costs while nothing
+  changed, a widget click that changes nothing too); p50 and p95;
+- the freshness fragment's tick (`ui.live._freshness`, every REFRESH_SECONDS on every open page):
+  one `queries.data_version`; p50 and p95, once per run;
 - with --long-history-url (the same city with three times the history, bench/history3x.py): the
   query set on both databases, repetitions interleaved, and the ratio of their p50s;
 - agreement: every row of `check` equal; a disagreement is printed and the run exits with 1.
@@ -101,6 +105,7 @@ PAGES: dict[str, PageBench] = {
 def bound_run(role: str, engine: Engine, at_version: int | None = None) -> Callable[..., Any]:
     def run(name: str, **params: Any):
         return queries.run(name, role, engine=engine, at_version=at_version, **params)
+    run.memo = (engine, role, at_version)  # the figure memo's key (bench.page_sets.figure)
     return run
 
 
@@ -156,6 +161,16 @@ def tick_once(bench: PageBench, engine: Engine) -> float:
     started = time.perf_counter()
     page_run(bench, engine)
     return time.perf_counter() - started
+
+
+def freshness_ticks(engine: Engine, repetitions: int) -> list[float]:
+    """The sidebar fragment's tick with no new data (ui.live._freshness): one data version lookup."""
+    ticks = []
+    for _ in range(repetitions):
+        started = time.perf_counter()
+        queries.data_version(engine)
+        ticks.append(time.perf_counter() - started)
+    return ticks
 
 
 @dataclass
@@ -339,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   DISAGREE {figure}: page {page!r} naive {raw!r}", flush=True)
         print(f"   {result.headline}", flush=True)
         results.append(result)
+    freshness = freshness_ticks(engine, args.repetitions)
     load_after = os.getloadavg()[0]
 
     command = f".venv/bin/python -m bench.pages --database-url {hidden_url(args.database_url)}"
@@ -349,10 +365,12 @@ def main(argv: list[str] | None = None) -> int:
     command += f" --repetitions {args.repetitions} --baseline-runs {args.baseline_runs} --write"
     lines = [
         "```sh", command, "```", "",
-        f"Run {started:%Y-%m-%d %H:%M} UTC, PostgreSQL, {args.repetitions} repetitions (cache cleared before "
-        f"each), load average {load_before:.1f} -> {load_after:.1f} on 2 shared cores. Database: "
+        f"Run {started:%Y-%m-%d %H:%M} UTC, PostgreSQL, {args.repetitions} repetitions (query cache and figure "
+        f"memo cleared before each), load average {load_before:.1f} -> {load_after:.1f} on 2 shared cores. Database: "
         f"{describe(engine)}.", "",
-        *table(results, args.repetitions, args.baseline_runs),
+        *table(results, args.repetitions, args.baseline_runs), "",
+        f"Freshness fragment tick with no new data (one data version lookup, every REFRESH_SECONDS on "
+        f"every open page): p50 {ms(statistics.median(freshness))}, p95 {ms(percentile(freshness, 95))}.",
     ]
     if long_engine is not None:
         lines += ["", f"Three times the history ({describe(long_engine)}), repetitions interleaved:", "",

@@ -20,7 +20,7 @@ role = begin("briefing")
 st.title(t("page.briefing"))
 lang = language()
 
-span = data_span(live.query)
+span = live.figure(data_span)
 if span is None:
     st.info(t("briefing.no_data"), icon=":material/hourglass_empty:")
     st.stop()
@@ -30,7 +30,7 @@ thresholds = settings.get("ZONE_THRESHOLDS")
 suppressed = role in queries.SUPPRESSED_ROLES
 day = st.date_input(t("briefing.day"), value=default_day(span, today_wib()), min_value=span[0],
                     max_value=span[1], format="DD/MM/YYYY", key="briefing_day", help=t("briefing.day_help"))
-shown = figures.briefing(live.query, day, span, incomplete_days, thresholds, suppressed)
+shown = live.figure(figures.briefing, day, span, incomplete_days, thresholds, suppressed)
 start, end = shown.period
 
 if suppressed:

@@ -55,7 +55,7 @@ def show_facility(code: str) -> None:
     if st.button(t("compliance.facility.back"), icon=":material/arrow_back:", key="compliance_back"):
         del st.query_params["facility"]
         st.rerun()
-    view = fc.facility_view(live.query, code, start, end, th)
+    view = live.figure(fc.facility_view, code, start, end, th)
     if view is None:
         st.warning(t("compliance.error.unknown_facility", code=code), icon=":material/search_off:")
         return
@@ -130,7 +130,7 @@ try:
     if role == "health" and st.query_params.get("facility"):
         show_facility(str(st.query_params["facility"]).strip()[:20])
         st.stop()
-    figures = fc.compliance(live.query, start, end, th)
+    figures = live.figure(fc.compliance, start, end, th)
 except fc.PeriodError as error:
     st.error(t(error.key, **error.params), icon=":material/event_busy:")
     st.stop()

@@ -24,7 +24,7 @@ start, end = pick_recent_period("fraud")
 st.caption(t("fraud.thresholds", **params))
 
 try:
-    signals = fraud.signals(live.query, start, end, th)
+    signals = live.figure(fraud.signals, start, end, th)
 except fraud.PeriodError as error:
     st.error(t(error.key, **error.params), icon=":material/event_busy:")
     st.stop()

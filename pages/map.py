@@ -19,7 +19,7 @@ role = begin("map")
 st.title(t("page.map"))
 lang = language()
 
-span = common.data_span(live.query)
+span = live.figure(common.data_span)
 if span is None:
     st.info(t("map.no_data"), icon=":material/hourglass_empty:")
     st.stop()
@@ -78,8 +78,8 @@ def map_view() -> None:
     if role == "health" and "hexagons" in layers_on:
         hexagon_choice = st.radio(t("map.hexagons.resolution"), map_figures.HEXAGON_CHOICES["health"],
                                   format_func=lambda c: t(f"map.hexagons.{c}"), horizontal=True, key="map_hexagons")
-    shown = map_figures.map_figures(live.query, start, end, level, thresholds, settings.get("REPORT_DEADLINE_HOUR"),
-                                    today, hexagon_choice, with_origins="origins" in layers_on)
+    shown = live.figure(map_figures.map_figures, start, end, level, thresholds, settings.get("REPORT_DEADLINE_HOUR"),
+                        today, hexagon_choice, with_origins="origins" in layers_on)
     st.caption(t("map.window_caption", start=format_date(start), end=format_date(end)))
     spec, legends = maps.map_deck(shown, boundaries, layers_on, measure, lang, settings.get("MAP_BASEMAP"))
     event = st.pydeck_chart(spec, on_select="rerun", selection_mode="single-object", key="map_deck", height=520)
@@ -101,6 +101,7 @@ def map_view() -> None:
     code = st.selectbox(t("map.area"), [None, *sorted(names, key=names.get)], key="map_area",
                         format_func=lambda c: names[c] if c else t("map.area.none"), help=t("map.select_hint"))
     if code:
+        # Not memoised (live.figure): it takes the map's figures, frames that are not hashable.
         _panel(map_figures.area_panel(live.query, shown, code, span[0], incomplete_from))
     _table(shown)
 

@@ -19,7 +19,7 @@ MAX_WINDOW_DAYS = 366
 role = begin("movement")
 st.title(t("page.movement"))
 
-span = fm.span(live.query)
+span = live.figure(fm.span)
 if span is None:
     st.info(t("movement.no_data"), icon=":material/hourglass_empty:")
     st.stop()
@@ -27,7 +27,7 @@ if span is None:
 start, end = pick_period(t("movement.window"), fm.default_window(span, today_wib()), span[0],
                          max(span[1], today_wib()), key="movement_window", pick_end="movement.pick_end",
                          too_long="movement.window_too_long", max_days=MAX_WINDOW_DAYS)
-m = fm.movement(live.query, start, end, role, first_day=span[0])
+m = live.figure(fm.movement, start, end, role, first_day=span[0])
 incomplete_days = settings.get("INCOMPLETE_DAYS")
 first_incomplete = span[1] - timedelta(days=max(incomplete_days, 1) - 1)
 st.caption(t("movement.window_caption", start=format_date(start), end=format_date(end)))

@@ -12,7 +12,7 @@ from ui.page import begin
 role = begin("overview")
 st.title(t("page.overview"))
 
-span = figures.data_span(live.query)
+span = live.figure(figures.data_span)
 if span is None:
     st.info(t("overview.no_data"), icon=":material/hourglass_empty:")
     st.stop()
@@ -30,9 +30,9 @@ incomplete_days = settings.get("INCOMPLETE_DAYS")
 thresholds = settings.get("ZONE_THRESHOLDS")
 suppressed = role in queries.SUPPRESSED_ROLES
 if suppressed:  # press: fixed ISO weeks, running totals rounded, no changes (README, small-cell suppression)
-    overview = figures.press_overview(live.query, day, span, incomplete_days, thresholds)
+    overview = live.figure(figures.press_overview, day, span, incomplete_days, thresholds)
 else:
-    overview = figures.overview(live.query, day, span, incomplete_days, thresholds, suppressed, until)
+    overview = live.figure(figures.overview, day, span, incomplete_days, thresholds, suppressed, until)
 
 if overview.period is not None:
     st.subheader(t("overview.headline_week", start=format_date(overview.period[0]),

@@ -22,7 +22,7 @@ role = begin("tracing")
 st.title(t("page.tracing"))
 targets = ft.Targets.from_settings()
 
-span = ft.data_span(live.query)
+span = live.figure(ft.data_span)
 if span is None:
     st.info(t("tracing.no_data"), icon=":material/hourglass_empty:")
     st.stop()
@@ -32,7 +32,7 @@ start, end = pick_period(t("tracing.period"), ft.default_period(span), span[0], 
 st.caption(t("tracing.targets", target=targets.contacts_per_case, hours=targets.hours,
              followup=targets.followup_hours))
 
-ind = ft.indicators(live.query, start, end, targets.hours)
+ind = live.figure(ft.indicators, start, end, targets.hours)
 table = partial(mc.table, detail={"start": start.isoformat(), "end": end.isoformat()})  # audited downloads
 count, percent, day = mc.count, mc.percent, mc.day
 
@@ -91,7 +91,7 @@ if role != "health":
 
 # --- Clusters and chains (health office)
 st.header(t("tracing.clusters", date=format_date(end)))
-found = ft.clusters(live.query, end)
+found = live.figure(ft.clusters, end)
 if not found.total:
     st.info(t("tracing.no_clusters"), icon=":material/info:")
 else:
@@ -112,7 +112,7 @@ else:
     asked, view = str(st.query_params.get("cluster", "")).strip(), None
     if asked:
         wanted = int(asked) if asked.isdigit() and len(asked) < 19 else None
-        view = None if wanted is None else ft.chain_view(live.query, wanted, end)
+        view = None if wanted is None else live.figure(ft.chain_view, wanted, end)
         if view is None:
             st.warning(t("tracing.error.unknown_cluster"), icon=":material/search_off:")
         else:
@@ -120,7 +120,7 @@ else:
     picked = st.selectbox(t("tracing.pick_cluster"), choices, key="tracing_cluster",
                           format_func=lambda c: t("tracing.cluster_label", id=c))
     if view is None or view.cluster != picked:
-        view = ft.chain_view(live.query, picked, end)
+        view = live.figure(ft.chain_view, picked, end)
     st.subheader(t("tracing.chain", label=t("tracing.cluster_label", id=picked), size=format_number(view.size)))
     if view.drawn:
         st.plotly_chart(charts.chain_graph(view), width="stretch")
@@ -132,7 +132,7 @@ else:
 
 # --- Follow-up of contacts in quarantine (health office: counts and record numbers only)
 st.header(t("tracing.follow_up", date=format_date(end)))
-fu = ft.follow_up(live.query, end, targets.followup_hours)
+fu = live.figure(ft.follow_up, end, targets.followup_hours)
 shown = fu.kecamatan.assign(share=fu.kecamatan["overdue"] / fu.kecamatan["in_quarantine"].where(
     fu.kecamatan["in_quarantine"] > 0))
 table(shown, {

@@ -31,19 +31,27 @@ data is unchanged costs one tiny version lookup. The parameters passed must be e
 (`QueryParameterError` names a missing, misspelt or extra one), and a query running longer than
 `QUERY_TIME_LIMIT_MS` is cut (`QueryTimeout`): PostgreSQL's `statement_timeout` for the query's
 transaction, on SQLite a progress handler that interrupts it. A page reads the data version once per run and passes it as `at_version`.
+
+What a page shows is assembled from those frames by a figure function (`figures/`), whose pandas
+work would run again on every rerun: `figure` memoises its result per (function, arguments, role,
+data version, database), so that a rerun with no new data costs a lookup, not a recomputation.
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
+import enum
 import re
 import threading
 import time
+import types
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -57,6 +65,9 @@ from casedb.engine import UNAVAILABLE_ERRORS, get_engine, unavailable
 
 QUERY_DIR = Path(__file__).resolve().parent
 CACHE_ENTRIES = 512
+# Assembled figures (one per page function, arguments, role and data version); each holds a few
+# frames that the query cache holds too.
+FIGURE_ENTRIES = 256
 _HEADER = re.compile(r"^--\s*(\w+):\s*(.*)$")
 _PARAM = re.compile(r"(?<!:):([a-zA-Z_]\w*)")
 
@@ -175,22 +186,28 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+_MISSING = object()
+
+
 class _Cache:
+    """A bounded LRU map, safe across the server's session threads."""
+
     def __init__(self, entries: int):
         self._entries = entries
-        self._data: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._data: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> pd.DataFrame | None:
+    def get(self, key: tuple, default: Any = None) -> Any:
         with self._lock:
-            frame = self._data.get(key)
-            if frame is not None:
-                self._data.move_to_end(key)
-            return frame
+            value = self._data.get(key, _MISSING)
+            if value is _MISSING:
+                return default
+            self._data.move_to_end(key)
+            return value
 
-    def put(self, key: tuple, frame: pd.DataFrame) -> None:
+    def put(self, key: tuple, value: Any) -> None:
         with self._lock:
-            self._data[key] = frame
+            self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self._entries:
                 self._data.popitem(last=False)
@@ -201,6 +218,7 @@ class _Cache:
 
 
 _cache = _Cache(CACHE_ENTRIES)
+_figures = _Cache(FIGURE_ENTRIES)
 
 
 def data_version(engine: Engine | None = None) -> tuple[int, datetime]:
@@ -259,6 +277,81 @@ def run(name: str, role: str | None, /, engine: Engine | None = None, *, at_vers
     if query.cached:
         _cache.put(key, frame)
     return _for_role(query, role, frame.copy())
+
+
+Run = Callable[..., pd.DataFrame]
+
+
+def figure_key(fn: Callable[..., Any], args: tuple = (), kwargs: dict[str, Any] | None = None) -> tuple | None:
+    """What names `fn(run, *args, **kwargs)`'s result apart from the run: the function by module and
+    name, and every argument by type and value. None when it cannot be named so: a lambda, a nested
+    function or a bound method (its name does not say what it computes), or an argument that is not
+    hashable (a dataclass holding DataFrames; a frame is never keyed on its repr)."""
+    if not isinstance(fn, types.FunctionType) or "<" in fn.__qualname__:
+        return None
+    key = (fn.__module__, fn.__qualname__, tuple((type(a), a) for a in args),
+           tuple(sorted((k, type(v), v) for k, v in (kwargs or {}).items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def memoised(fn: Callable[..., Any], run: Run, args: tuple = (), kwargs: dict[str, Any] | None = None, *,
+             role: str | None, at_version: int | None, engine: Engine | None = None,
+             keep: Callable[[], bool] | None = None) -> Any:
+    """`fn(run, *args, **kwargs)`, computed once per (function, arguments, role, data version,
+    database) in this process: `run` must be the runner for `role` on `engine` (default: the read
+    database) at `at_version`. Called straight through when `figure_key` cannot name it, or without
+    a version. Errors are not kept, nor a value for which `keep()` says no (ui.live: the database
+    went away during the run and the figure was built from last good results).
+
+    The value returned is shared with every later caller: never change it; hand out `copied(value)`
+    (what `figure` does)."""
+    named = figure_key(fn, args, kwargs)
+    if named is None or at_version is None:
+        return fn(run, *args, **(kwargs or {}))
+    engine = engine or get_engine(settings.read_database_url())
+    key = (str(engine.url), role, at_version, *named)
+    value = _figures.get(key, _MISSING)
+    if value is _MISSING:
+        value = fn(run, *args, **(kwargs or {}))
+        if keep is None or keep():
+            _figures.put(key, value)
+    return value
+
+
+def figure(fn: Callable[..., Any], run: Run, args: tuple = (), kwargs: dict[str, Any] | None = None, *,
+           role: str | None, at_version: int | None, engine: Engine | None = None) -> Any:
+    """`memoised`, as a copy the caller may change."""
+    return copied(memoised(fn, run, args, kwargs, role=role, at_version=at_version, engine=engine))
+
+
+_IMMUTABLE = (str, bytes, int, float, complex, type(None), date, timedelta, Decimal, np.generic, enum.Enum,
+              frozenset, range)
+
+
+def copied(value: Any) -> Any:
+    """A copy of a figure that shares nothing its holder could change with `value`: frames, series
+    and arrays copied, dataclasses, lists, tuples, dicts and sets copied through; immutable values
+    as they are; anything else deep-copied."""
+    if isinstance(value, (pd.DataFrame, pd.Series, np.ndarray)):
+        return value.copy()
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = copy.copy(value)
+        for member in dataclasses.fields(value):
+            object.__setattr__(out, member.name, copied(getattr(value, member.name)))  # frozen ones too
+        return out
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return type(value)(*(copied(v) for v in value))
+    if type(value) in (tuple, list, set):
+        return type(value)(copied(v) for v in value)
+    if type(value) is dict:
+        return {k: copied(v) for k, v in value.items()}
+    return copy.deepcopy(value)
 
 
 # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (query_canceled).
@@ -402,4 +495,6 @@ def suppress(frame: pd.DataFrame, columns: tuple[str, ...], by: tuple[str, ...] 
 
 
 def clear_cache() -> None:
+    """Forget every cached query result and memoised figure."""
     _cache.clear()
+    _figures.clear()

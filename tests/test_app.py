@@ -188,12 +188,20 @@ def test_empty_database_shows_no_data_yet(empty_db, database_url, lang):
     assert not at.metric
 
 
-def test_stale_figures_while_the_database_is_away_then_recovery(tmp_path, database_url):
+@pytest.mark.parametrize("drawn_from_memo", (False, True))
+def test_stale_figures_while_the_database_is_away_then_recovery(tmp_path, database_url, drawn_from_memo):
+    """`drawn_from_memo`: the session's figures all came from the figure memo (another session
+    computed them), so it never asked for a query and has no last good results of its own; it
+    keeps its last good figures."""
     url, engine = migrated_engine("postgresql", tmp_path)
     write_fixture(engine)
     database_url(url)
     try:
+        queries.clear_cache()
         at = app("dashboard.py", "en", "mayor")
+        if drawn_from_memo:
+            first, at = at, app("dashboard.py", "en", "mayor")
+            assert [m.value for m in at.metric] == [m.value for m in first.metric]
         assert_clean(at)
         figures_before = [m.value for m in at.metric]
         queries.clear_cache()
@@ -208,3 +216,26 @@ def test_stale_figures_while_the_database_is_away_then_recovery(tmp_path, databa
         assert [m.value for m in at.metric] == figures_before
     finally:
         drop_database(url)
+
+
+def test_a_rerun_with_no_new_data_runs_no_query(city_url, database_url, monkeypatch):
+    """The overview's figures are memoised per data version (ui.live.figure): a rerun, and a second
+    session of the same role, draw the same figures without asking the runner for anything."""
+    database_url(city_url)
+    queries.clear_cache()
+    asked = []
+    run = queries.run
+    monkeypatch.setattr(queries, "run", lambda name, *a, **k: asked.append(name) or run(name, *a, **k))
+    at = app("dashboard.py", "en", "mayor")
+    assert_clean(at)
+    figures_before = [m.value for m in at.metric]
+    assert "city_cases_daily" in asked and len(figures_before) == 9
+    asked.clear()
+    at.run()
+    other = app("dashboard.py", "en", "mayor")
+    assert asked == []
+    assert [m.value for m in at.metric] == [m.value for m in other.metric] == figures_before
+    # Another role is another entry: press's figures are its own.
+    press = app("dashboard.py", "en", "press")
+    assert_clean(press)
+    assert asked

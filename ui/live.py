@@ -2,16 +2,20 @@
 keep showing the last good figures under a "stale" banner while the database cannot be reached.
 
 Each run starts with `check` (one tiny version lookup). Pages read through `query`, which
-remembers the last good result of every (query, parameters) in the session. A fragment in the
-sidebar polls the version every REFRESH_SECONDS and reruns the page when it changed, or when the
-database is back after an outage, so pages recover by themselves. Its reruns are not the reader's
-actions: they do not renew the session's idle timer (ui.auth), and an idle session ends at one.
+remembers the last good result of every (query, parameters) in the session, and draw what
+`figure` returns: a figure function run with `query`, memoised per role and data version for every
+session of the process (queries.memoised), so that a rerun with no new data (a refresh tick, a
+widget click that changes nothing) costs a lookup; the session remembers its last good figures
+too. A fragment in the sidebar polls the version every REFRESH_SECONDS and reruns the page when it
+changed, or when the database is back after an outage, so pages recover by themselves. Its reruns
+are not the reader's actions: they do not renew the session's idle timer (ui.auth), and an idle
+session ends at one.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
@@ -29,7 +33,7 @@ STALE_KEY = "live_stale"
 VERSION_KEY = "live_version"
 CHANGED_AT_KEY = "live_changed_at"
 ROLE_KEY = "role"
-# Enough for every query of a page over a few chosen days; the oldest go first.
+# Enough for every query and figure of a page over a few chosen days; the oldest go first.
 LAST_GOOD_ENTRIES = 200
 
 
@@ -86,15 +90,43 @@ def query(name: str, **params: Any) -> pd.DataFrame:
             st.session_state[STALE_KEY] = True
             stale_banner()
         else:
-            remembered[key] = frame
-            remembered.move_to_end(key)
-            while len(remembered) > LAST_GOOD_ENTRIES:
-                remembered.popitem(last=False)
+            _remember(key, frame)
             return frame.copy()
     if key not in remembered:
         st.info(t("live.not_while_stale"))
         st.stop()
     return remembered[key].copy()
+
+
+def figure(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """`fn(query, *args, **kwargs)`: a figure function's result for the session's role, memoised for
+    this run's data version (queries.memoised), as a copy the page may change. Arguments that are
+    not hashable (a dataclass of frames) are passed straight through, computed on every run.
+
+    While stale nothing is memoised: the session's last good figure for these arguments is shown,
+    else the figure is computed from the last good query results (`query`). A session whose figures
+    all came from the memo has no last good query results, so it keeps its last good figures."""
+    role = st.session_state.get(ROLE_KEY)
+    named = queries.figure_key(fn, args, kwargs)
+    if named is None:
+        return fn(query, *args, **kwargs)
+    key = ("figure", role, *named)
+    if is_stale():
+        remembered = _last_good()
+        return queries.copied(remembered[key]) if key in remembered else fn(query, *args, **kwargs)
+    value = queries.memoised(fn, query, args, kwargs, role=role, at_version=data_version(),
+                             keep=lambda: not is_stale())
+    if not is_stale():
+        _remember(key, value)  # shared with the memo: never changed, handed out as copies
+    return queries.copied(value)
+
+
+def _remember(key: tuple, value: Any) -> None:
+    remembered = _last_good()
+    remembered[key] = value
+    remembered.move_to_end(key)
+    while len(remembered) > LAST_GOOD_ENTRIES:
+        remembered.popitem(last=False)
 
 
 def _as_of(changed_at: datetime) -> str:

@@ -11,16 +11,17 @@ from casedb import settings
 from casedb.wib import today_wib
 from figures import briefing as briefing_figures
 from figures.common import data_span, default_day
+from bench.page_sets import figure
 from bench.page_sets import overview as overview_set
 
 naive = overview_set.naive
 
 
 def figures(run, suppressed: bool = False) -> briefing_figures.Briefing:
-    span = data_span(run)
+    span = figure(run, data_span)
     day = default_day(span, today_wib())
-    return briefing_figures.briefing(run, day, span, settings.get("INCOMPLETE_DAYS"), settings.get("ZONE_THRESHOLDS"),
-                                     suppressed)
+    return figure(run, briefing_figures.briefing, day, span, settings.get("INCOMPLETE_DAYS"),
+                  settings.get("ZONE_THRESHOLDS"), suppressed)
 
 
 def check(page: briefing_figures.Briefing, raw) -> list[tuple[str, object, object]]:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from casedb.schema import LATENCY_EDGES_HOURS
 from casedb.wib import today_wib
+from bench.page_sets import figure
 from figures import compliance as fc
 from figures.common import data_span
 
@@ -31,9 +32,9 @@ COUNTS = ("expected", "received", "on_time", "declared_tests", "sent_tests", "lo
 
 
 def figures(run) -> fc.Compliance:
-    span = data_span(run)
+    span = figure(run, data_span)
     start, end = fc.default_period(today_wib(), span[1])
-    return fc.compliance(run, start, end, fc.Thresholds.from_settings())
+    return figure(run, fc.compliance, start, end, fc.Thresholds.from_settings())
 
 
 @dataclass

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from casedb.wib import today_wib
+from bench.page_sets import figure
 from figures import fraud
 from figures.common import data_span
 
@@ -24,9 +25,9 @@ KEY = {"certificate": "certificate_id", "movement": "movement_id", "facility": "
 
 
 def figures(run) -> fraud.Signals:
-    span = data_span(run)
+    span = figure(run, data_span)
     start, end = fraud.default_period(today_wib(), span[1] if span else None)
-    return fraud.signals(run, start, end, fraud.Thresholds.from_settings())
+    return figure(run, fraud.signals, start, end, fraud.Thresholds.from_settings())
 
 
 @dataclass

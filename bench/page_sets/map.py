@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from casedb import settings
 from casedb.wib import today_wib
+from bench.page_sets import figure
 from figures import common
 from figures import map as map_figures
 
@@ -40,10 +41,10 @@ def _view(last: date) -> tuple[date, date]:
 
 
 def figures(run) -> Page:
-    span = common.data_span(run)
+    span = figure(run, common.data_span)
     start, end = _view(common.default_day(span, today_wib()))
-    shown = map_figures.map_figures(run, start, end, "kelurahan", settings.get("ZONE_THRESHOLDS"),
-                                    settings.get("REPORT_DEADLINE_HOUR"), today_wib(), "safe", with_origins=True)
+    shown = figure(run, map_figures.map_figures, start, end, "kelurahan", settings.get("ZONE_THRESHOLDS"),
+                   settings.get("REPORT_DEADLINE_HOUR"), today_wib(), "safe", with_origins=True)
     busiest = shown.areas.sort_values(["active", "code"]).iloc[-1]["code"]
     return Page(shown, map_figures.area_panel(run, shown, busiest, span[0]), span[0])
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from casedb.ingest.cases import import_origins
 from casedb.wib import today_wib
+from bench.page_sets import figure
 from figures import movement as fm
 
 WIB = pd.Timedelta(hours=7)
@@ -24,9 +25,9 @@ ROLE = "health"
 
 
 def figures(run) -> fm.Movement:
-    span = fm.span(run)
+    span = figure(run, fm.span)
     start, end = fm.default_window(span, today_wib())
-    return fm.movement(run, start, end, ROLE, first_day=span[0] if span else None)
+    return figure(run, fm.movement, start, end, ROLE, first_day=span[0] if span else None)
 
 
 @dataclass

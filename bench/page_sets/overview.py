@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from casedb import settings
 from casedb.wib import today_wib
+from bench.page_sets import figure
 from figures import overview as overview_figures
 from figures.common import ZONES
 
@@ -23,10 +24,10 @@ WIB = pd.Timedelta(hours=7)
 
 
 def figures(run) -> overview_figures.Overview:
-    span = overview_figures.data_span(run)
+    span = figure(run, overview_figures.data_span)
     day = overview_figures.default_day(span, today_wib())
-    return overview_figures.overview(run, day, span, settings.get("INCOMPLETE_DAYS"),
-                                     settings.get("ZONE_THRESHOLDS"))
+    return figure(run, overview_figures.overview, day, span, settings.get("INCOMPLETE_DAYS"),
+                  settings.get("ZONE_THRESHOLDS"))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from bench.page_sets import figure
 from figures import tracing as ft
 
 ROLE = "health"
@@ -31,12 +32,12 @@ class Page:
 
 def figures(run) -> Page:
     targets = ft.Targets.from_settings()
-    span = ft.data_span(run)
+    span = figure(run, ft.data_span)
     start, end = ft.default_period(span)
-    ind = ft.indicators(run, start, end, targets.hours)
-    found = ft.clusters(run, end)
-    chain = ft.chain_view(run, int(found.table["cluster"].iloc[0]), end) if found.total else None
-    return Page(ind, found, chain, ft.follow_up(run, end, targets.followup_hours))
+    ind = figure(run, ft.indicators, start, end, targets.hours)
+    found = figure(run, ft.clusters, end)
+    chain = figure(run, ft.chain_view, int(found.table["cluster"].iloc[0]), end) if found.total else None
+    return Page(ind, found, chain, figure(run, ft.follow_up, end, targets.followup_hours))
 
 
 class Raw:
