@@ -119,15 +119,16 @@ def signals(run: Run, start: date, end: date, th: Thresholds) -> Signals:
             # measure: hours past validity
             at = pd.to_datetime(rows["at"], format="mixed")
             rows = rows.assign(reason="after_expiry", measure=(at - rows["other_at"]).dt.total_seconds() / 3600)
-        frames.append(rows.assign(rule=rule).reindex(columns=list(COLUMNS)))
-    items = pd.concat([f.astype(object) for f in frames], ignore_index=True)
+        frames.append(rows.assign(rule=rule))
+    items = _stacked(frames)
+    items["rule"] = items["rule"].astype(np.int64)
     # "at" is not a *_at column, which the runner types itself.
     for column in ("day", "at", "test_at", "other_at"):
         items[column] = pd.to_datetime(items[column], format="mixed")
     for column in ("facility_id", "certificate_id", "movement_id", "persons", "presentations", "tests", "positives"):
         items[column] = pd.to_numeric(items[column]).astype("Int64")
-    items["measure"] = pd.to_numeric(items["measure"]).astype(float)
-    items["baseline"] = pd.to_numeric(items["baseline"]).astype(float)
+    for column in ("measure", "baseline"):
+        items[column] = pd.to_numeric(items[column]).astype(float)
     return Signals(start, end, th, items)
 
 
@@ -138,7 +139,16 @@ def _rule6(run: Run, start: date, end: date, th: Thresholds) -> pd.DataFrame:
     daily = run("fraud_rule6_volume", history_start=start - timedelta(days=th.volume_days), start=start, end=end,
                 at_least=th.volume_min)
     jumps = volume_jumps(daily, start, end, th)
-    return pd.concat([low, jumps], ignore_index=True)
+    return _stacked([low, jumps])
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames one under the other in COLUMNS (missing ones empty), as objects for the caller to
+    type: pandas' concat of frames whose columns and types differ cost more than the rest of the
+    page's assembly."""
+    return pd.DataFrame({column: np.concatenate([
+        f[column].to_numpy(dtype=object) if column in f.columns else np.full(len(f), None, dtype=object)
+        for f in frames]) for column in COLUMNS})
 
 
 def binomial_lower_tail(k: int, n: int, p: float) -> float:
@@ -187,18 +197,17 @@ def volume_jumps(daily: pd.DataFrame, start: date, end: date, th: Thresholds) ->
         return pd.DataFrame(columns=list(COLUMNS))
     daily = daily.assign(day=pd.to_datetime(daily["day"]), certificates=pd.to_numeric(daily["certificates"]))
     calendar = pd.date_range(start - timedelta(days=th.volume_days), end, freq="D")
-    wide = daily.pivot_table(index="day", columns="facility_id", values="certificates", aggfunc="sum") \
-        .reindex(calendar, fill_value=0).fillna(0)
+    # One row per facility and day already (the query groups them).
+    wide = daily.set_index(["day", "facility_id"])["certificates"].unstack().reindex(calendar).fillna(0)
     # The median of the volume_days days before each day (the day itself excluded).
     before = wide.shift(1).rolling(th.volume_days, min_periods=th.volume_days).median()
     period = wide.index >= pd.Timestamp(start)
-    jumped = (wide > th.volume_jump * before) & (wide >= th.volume_min) & before.notna()
-    jumped = jumped[period]
+    jumped = ((wide > th.volume_jump * before) & (wide >= th.volume_min) & before.notna())[period]
     names = daily.drop_duplicates("facility_id").set_index("facility_id")
-    rows = []
-    for day, facility_id in zip(*np.nonzero(jumped.to_numpy())):
-        when, fid = jumped.index[day], jumped.columns[facility_id]
-        rows.append({"facility_id": fid, "facility_code": names.at[fid, "facility_code"],
-                     "facility_name": names.at[fid, "facility_name"], "day": when, "reason": "volume_jump",
-                     "measure": float(wide.at[when, fid]), "baseline": float(before.at[when, fid])})
+    days, columns = np.nonzero(jumped.to_numpy())
+    when, fid = jumped.index[days], jumped.columns[columns]
+    rows = {"facility_id": fid, "facility_code": names.loc[fid, "facility_code"].to_numpy(),
+            "facility_name": names.loc[fid, "facility_name"].to_numpy(), "day": when, "reason": "volume_jump",
+            "measure": wide.to_numpy()[period][days, columns].astype(float),
+            "baseline": before.to_numpy()[period][days, columns].astype(float)}
     return pd.DataFrame(rows, columns=list(COLUMNS))
