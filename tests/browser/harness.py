@@ -265,6 +265,20 @@ def nav_pages(page: Page) -> list[NavPage]:
     return list(_NAVIGATION[page])
 
 
+def nav_page(page: Page, label: str, timeout_ms: int = PAGE_TIMEOUT_MS) -> NavPage:
+    """The navigation's page of that label, once a navigation holding it has arrived: after a switch
+    of language the rerun's navigation message can be handled after the page already looks idle
+    (the browser suite once read the Indonesian labels right after switching to English)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        found = [p for p in nav_pages(page) if p.label == label]
+        if found:
+            return found[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no page {label!r} in the navigation: {[p.label for p in nav_pages(page)]}")
+        page.wait_for_timeout(100)  # lets Playwright handle the websocket messages meanwhile
+
+
 def current_path(page: Page) -> str:
     return re.sub(r"^https?://[^/]+/?", "", page.url).split("?")[0].strip("/")
 

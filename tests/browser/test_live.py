@@ -16,7 +16,7 @@ def test_new_cases_tile_follows_an_ingested_file_without_a_reload(
     server = start_server(database_copy)
     page = new_page()
     harness.log_in(page, server, accounts["mayor"])
-    overview = next(p for p in harness.nav_pages(page) if p.label == catalogs.text("id", "page.overview"))
+    overview = harness.nav_page(page, catalogs.text("id", "page.overview"))
     harness.go_to(page, overview)
     tile = harness.metric_value(page, catalogs.text("id", "tile.new_cases"))
     before = tile.inner_text()

@@ -40,7 +40,7 @@ def _open_map(page, server, account, lang="id") -> None:
     if lang != "id":
         harness.switch_language(page, lang)
         harness.wait_until_idle(page)
-    target = next(p for p in harness.nav_pages(page) if p.label == _text(lang, "page.map"))
+    target = harness.nav_page(page, _text(lang, "page.map"))
     harness.go_to(page, target)
     _wait_for_deck(page)
 
