@@ -233,25 +233,21 @@ def measure(name: str, bench: PageBench, engine: Engine, repetitions: int, basel
 def ensure_city(url: str) -> None:
     """Reuse the city at `url`; build it (`casedb.demo`, scale city, 4-15 minutes) when the database
     is missing or holds no data. Used by `make bench`."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.exc import ProgrammingError
 
     from casedb.demo import build
+    from casedb.engine import create_database_if_missing
     from casedb.migrate import upgrade
 
+    if create_database_if_missing(url):
+        has_data = False
+    else:
+        try:
+            with get_engine(url).connect() as conn:
+                has_data = conn.execute(text("SELECT COUNT(*) FROM daily_area")).scalar_one() > 0
+        except ProgrammingError:  # a database without the schema yet
+            has_data = False
     engine = get_engine(url)
-    try:
-        with engine.connect() as conn:
-            has_data = conn.execute(text("SELECT COUNT(*) FROM daily_area")).scalar_one() > 0
-    except OperationalError:  # no such database
-        parsed = make_url(url)
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
-        admin.dispose()
-        has_data = False
-    except ProgrammingError:  # a database without the schema yet
-        has_data = False
     if not has_data:
         print(f"building the city scale into {hidden_url(url)} (several minutes)", flush=True)
         upgrade(engine)

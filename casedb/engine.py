@@ -100,6 +100,34 @@ def unavailable(error: Exception) -> DatabaseUnavailable:
     return DatabaseUnavailable("db.not_initialised" if missing_table else "db.unreachable", str(error))
 
 
+def create_database_if_missing(url: str) -> bool:
+    """Create the PostgreSQL database `url` names when the server answers but has no such database
+    (SQLite creates its file by itself). True when it was created. Raises DatabaseUnavailable when
+    the server cannot be reached at all."""
+    engine = get_engine(url)
+    if engine.dialect.name != "postgresql":
+        return False
+    try:
+        with engine.connect():
+            return False
+    except OperationalError as e:
+        if "does not exist" not in str(e):
+            raise unavailable(e) from e
+    parsed = engine.url
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            # An identifier cannot be a bound parameter; quote it as PostgreSQL does.
+            name = parsed.database.replace('"', '""')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except UNAVAILABLE_ERRORS as e:
+        raise unavailable(e) from e
+    finally:
+        admin.dispose()
+    engine.dispose()  # its pool may hold nothing useful, but start afresh
+    return True
+
+
 def check(engine: Engine) -> None:
     """Raise DatabaseUnavailable unless the database answers and holds the case schema."""
     try:

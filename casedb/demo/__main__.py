@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from casedb import settings
 from casedb.demo import DEFAULT_SEED, SCALES, build, default_database
-from casedb.engine import get_engine
+from casedb.engine import DatabaseUnavailable, create_database_if_missing, get_engine
 from casedb.migrate import upgrade
 
 
@@ -32,8 +32,16 @@ def main(argv: list[str]) -> int:
 
     if args.if_absent:
         return _build_default_if_absent(args.scale)
-    engine = get_engine(args.database_url)
-    upgrade(engine)
+    try:
+        url = args.database_url or settings.database_url()
+        engine = get_engine(url)
+        if create_database_if_missing(url):
+            print(f"created the database {engine.url.database}")
+        upgrade(engine)
+    except (settings.SettingsError, DatabaseUnavailable) as error:
+        # The driver's first line says what failed; the rest is SQLAlchemy's pointer to its docs.
+        print(f"cannot build the demo city: {str(error).strip().splitlines()[0]}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     with _progress_bar() as progress:
         counts = build(engine, args.scale, args.seed, args.end, progress)
