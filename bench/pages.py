@@ -106,6 +106,7 @@ def bound_run(role: str, engine: Engine, at_version: int | None = None) -> Calla
     def run(name: str, **params: Any):
         return queries.run(name, role, engine=engine, at_version=at_version, **params)
     run.memo = (engine, role, at_version)  # the figure memo's key (bench.page_sets.figure)
+    run.prefetch = lambda calls: queries.start_queries(role, calls, at_version=at_version, engine=engine)
     return run
 
 

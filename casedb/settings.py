@@ -194,6 +194,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("QUERY_TIME_LIMIT_MS", 5_000, _positive_int,
                 "Milliseconds one named query may run before it is cut (PostgreSQL statement_timeout; "
                 "SQLite interrupts it).", "a whole number of milliseconds above 0"),
+        Setting("QUERY_WORKERS", 4, _positive_int,
+                "Named queries the server runs ahead at once, on worker threads shared by every session: a "
+                "page starts the queries it is about to read together instead of one after the other.",
+                "a whole number above 0"),
         Setting("NIK_PEPPER", "", _text,
                 "Secret key for pseudonymising NIK at ingestion. Required outside the demo database, where it "
                 "must have at least 32 characters of at least two kinds (e.g. `openssl rand -hex 32`) and "

@@ -13,13 +13,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
 from casedb.schema import CONFIRMING_TEST_TYPES, POSITIVITY_WINDOW_DAYS, TEST_TYPES
 
 Run = Callable[..., pd.DataFrame]
+
+
+def prefetch(run: Run, calls: list[tuple[str, dict[str, Any]]]) -> None:
+    """Tell `run` which named queries ((name, params) pairs) the figure function is about to ask it
+    for: a runner that can (the pages', the benchmark's: `queries.start_queries`) starts them all on
+    worker threads, so that the database works on them while the function assembles what came
+    before, instead of one query after the other. The function then calls `run` as before and gets
+    each result when it is in. A runner that cannot (a test's plain function) ignores it."""
+    start = getattr(run, "prefetch", None)
+    if start is not None:
+        start(calls)
 
 # The weekly windows (positivity, incidence, the 7-day mean): the positivity rollup is kept for this length.
 WINDOW_DAYS = POSITIVITY_WINDOW_DAYS

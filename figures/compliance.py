@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,7 +37,7 @@ import pandas as pd
 from casedb.schema import (CALENDAR_RANGE, FACILITY_TYPES, LATENCY_BUCKETS, LATENCY_EDGES_HOURS, TEST_TYPES,
                            WITHIN_24H_BUCKETS)
 
-Run = Callable[..., pd.DataFrame]
+from figures.common import Run, prefetch
 
 DEFAULT_PERIOD_DAYS = 28
 MAX_PERIOD_DAYS = 366
@@ -164,14 +163,24 @@ def _days(run: Run, start: date, end: date, th: Thresholds, facility: str = "") 
     return days
 
 
+def _weeks_call(start: date, end: date, th: Thresholds, facility: str = "") -> tuple[str, dict]:
+    return "compliance_weeks", {"start": start, "end": end, "deadline_hour": th.deadline_hour, "facility": facility}
+
+
+def _results_call(start: date, end: date, facility: str = "") -> tuple[str, dict]:
+    return "compliance_results", {"start": start, "end": end, "facility": facility}
+
+
 def _weeks(run: Run, start: date, end: date, th: Thresholds, facility: str = "") -> pd.DataFrame:
-    weeks = run("compliance_weeks", start=start, end=end, deadline_hour=th.deadline_hour, facility=facility)
+    name, params = _weeks_call(start, end, th, facility)
+    weeks = run(name, **params)
     return _ints(weeks, ["week", "expected", "received", "on_time", "declared_tests", "sent_tests",
                          "longest_missing", "trailing_missing"])
 
 
 def _results(run: Run, start: date, end: date, facility: str = "") -> pd.DataFrame:
-    results = run("compliance_results", start=start, end=end, facility=facility)
+    name, params = _results_call(start, end, facility)
+    results = run(name, **params)
     counts = ["results", "positives", "certificates", "unauthorised_results", "unauthorised_certificates",
               "unauthorised_days"] + [f"sr_{k}" for k in range(LATENCY_BUCKETS)] + [f"rr_{k}" for k in range(LATENCY_BUCKETS)]
     return _ints(results, counts)
@@ -270,7 +279,9 @@ def weekly_trend(weeks: pd.DataFrame, registry: pd.DataFrame, start: date, end: 
 def compliance(run: Run, start: date, end: date, th: Thresholds) -> Compliance:
     """Every figure of the compliance page for the WIB days start..end."""
     check_period(start, end)
-    registry = run("compliance_registry", start=start, end=end, facility="")
+    registry_call = ("compliance_registry", {"start": start, "end": end, "facility": ""})
+    prefetch(run, [registry_call, _weeks_call(start, end, th), _results_call(start, end)])
+    registry = run(registry_call[0], **registry_call[1])
     weeks = _weeks(run, start, end, th)
     results = _results(run, start, end)
     table = league_table(registry, weeks, results, end, th)

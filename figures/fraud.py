@@ -26,12 +26,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 # The period is chosen as on the compliance page (ui.periods.pick_recent_period), with its messages.
+from figures.common import prefetch
 from figures.compliance import PeriodError, check_period, default_period  # noqa: F401
 
 Run = Callable[..., pd.DataFrame]
@@ -102,17 +103,28 @@ def check(start: date, end: date) -> None:
     check_period(start, end, max_days=MAX_PERIOD_DAYS)
 
 
+def _calls(start: date, end: date, th: Thresholds) -> dict[str, dict[str, Any]]:
+    """Every query of the rules, by name, with its parameters."""
+    period = {"start": start, "end": end}
+    calls = {QUERIES[rule]: period for rule in (1, 2, 3, 4, 7)}
+    calls[QUERIES[5]] = {**period, "days": th.elsewhere_days}
+    calls["fraud_rule6_positivity"] = period
+    calls["fraud_rule6_volume"] = {"history_start": start - timedelta(days=th.volume_days), **period,
+                                   "at_least": th.volume_min}
+    return calls
+
+
 def signals(run: Run, start: date, end: date, th: Thresholds) -> Signals:
     """Every rule's flagged items over the WIB days start..end."""
     check(start, end)
+    calls = _calls(start, end, th)
+    prefetch(run, list(calls.items()))
     frames = []
     for rule in RULES:
         if rule == 6:
-            rows = _rule6(run, start, end, th)
-        elif rule == 5:
-            rows = run(QUERIES[rule], start=start, end=end, days=th.elsewhere_days)
+            rows = _rule6(run, calls, end, th)
         else:
-            rows = run(QUERIES[rule], start=start, end=end)
+            rows = run(QUERIES[rule], **calls[QUERIES[rule]])
         if rule == 5:
             rows = rows.assign(reason="negative_elsewhere")
         elif rule == 7:
@@ -132,13 +144,11 @@ def signals(run: Run, start: date, end: date, th: Thresholds) -> Signals:
     return Signals(start, end, th, items)
 
 
-def _rule6(run: Run, start: date, end: date, th: Thresholds) -> pd.DataFrame:
+def _rule6(run: Run, calls: dict[str, dict[str, Any]], end: date, th: Thresholds) -> pd.DataFrame:
     """Facilities whose antigen positivity is implausibly low, and days whose issuing volume jumps."""
-    counts = run("fraud_rule6_positivity", start=start, end=end)
-    low = implausibly_low(counts, end, th)
-    daily = run("fraud_rule6_volume", history_start=start - timedelta(days=th.volume_days), start=start, end=end,
-                at_least=th.volume_min)
-    jumps = volume_jumps(daily, start, end, th)
+    low = implausibly_low(run("fraud_rule6_positivity", **calls["fraud_rule6_positivity"]), end, th)
+    volume = calls["fraud_rule6_volume"]
+    jumps = volume_jumps(run("fraud_rule6_volume", **volume), volume["start"], end, th)
     return _stacked([low, jumps])
 
 

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from casedb.schema import DOCUMENT_STATUSES, TRAVEL_MODES
 
-Run = Callable[..., pd.DataFrame]
+from figures.common import Run, prefetch
 
 WINDOW_DAYS = 28
 AVERAGE_DAYS = 7
@@ -327,11 +326,27 @@ def movement(run: Run, start: date, end: date, role: str, first_day: date | None
     records (before it, comparisons have no data rather than zero)."""
     if start > end:
         raise ValueError("start after end")
-    points = run("movement_entry_points")
-    names = points.set_index("id")["name"]
     fetched_from = min(start, end - timedelta(days=6)) - WEEK
-    flows = _split(run("movement_flows", start=fetched_from, end=end))
-    year_flows = _split(run("movement_flows", start=fetched_from - YEAR, end=end - YEAR))
+    period = {"start": start, "end": end}
+    averaged = {"start": start - timedelta(days=AVERAGE_DAYS - 1), "end": end}
+    calls = {"points": ("movement_entry_points", {}),
+             "flows": ("movement_flows", {"start": fetched_from, "end": end}),
+             "year_flows": ("movement_flows", {"start": fetched_from - YEAR, "end": end - YEAR}),
+             "hours": ("movement_hours", period), "regions": ("movement_regions", period),
+             "documents": ("movement_documents", period), "screening": ("movement_screening", averaged),
+             "imported": ("movement_imported", averaged)}
+    if role == "health":
+        calls["origin"] = ("movement_imported_origin", period)
+    prefetch(run, list(calls.values()))
+
+    def fetch(what: str) -> pd.DataFrame:
+        name, params = calls[what]
+        return run(name, **params)
+
+    points = fetch("points")
+    names = points.set_index("id")["name"]
+    flows = _split(fetch("flows"))
+    year_flows = _split(fetch("year_flows"))
     daily_all = _daily(flows, year_flows, start, end, first_day)
     comparison = _comparison(daily_all, end)
     daily = daily_all[daily_all["day"] >= pd.Timestamp(start)].reset_index(drop=True)
@@ -350,19 +365,17 @@ def movement(run: Run, start: date, end: date, role: str, first_day: date | None
     by_mode["net"] = by_mode["entries"] - by_mode["exits"]
     mode_daily = _by_direction(window, ["day", "mode"])
 
-    hours_frame = _split(run("movement_hours", start=start, end=end))
+    hours_frame = _split(fetch("hours"))
     hour_at = pd.to_numeric(hours_frame["hour"]).to_numpy(dtype="int64")
     hours = pd.DataFrame({"hour": np.arange(24, dtype="int64"),
                           **{c: np.bincount(hour_at, weights=hours_frame[c].to_numpy(dtype="float64"), minlength=24)
                              [:24].astype("int64") for c in ("entries", "exits")}})
 
-    provinces, regencies, arcs = _regions(run("movement_regions", start=start, end=end))
-    documents, document_trend = _documents(run("movement_documents", start=start, end=end), names, start, end)
-    screening, screening_trend = _screening(
-        run("movement_screening", start=start - timedelta(days=AVERAGE_DAYS - 1), end=end), start, end)
-    imported, imported_total = _imported(
-        run("movement_imported", start=start - timedelta(days=AVERAGE_DAYS - 1), end=end), start, end)
-    origin = _imported_origin(run("movement_imported_origin", start=start, end=end)) if role == "health" else None
+    provinces, regencies, arcs = _regions(fetch("regions"))
+    documents, document_trend = _documents(fetch("documents"), names, start, end)
+    screening, screening_trend = _screening(fetch("screening"), start, end)
+    imported, imported_total = _imported(fetch("imported"), start, end)
+    origin = _imported_origin(fetch("origin")) if role == "health" else None
 
     marks = [(pd.Timestamp(d), kind, False) for d, kind in holidays_between(start, end)]
     marks += [(pd.Timestamp(d + YEAR), kind, True) for d, kind in holidays_between(start - YEAR, end - YEAR)]

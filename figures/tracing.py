@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 import pandas as pd
 
@@ -36,7 +35,7 @@ from casedb.schema import TRACING_BUCKETS, TRACING_EDGES_HOURS
 from casedb.wib import wib_to_utc
 from figures.common import data_span  # noqa: F401 (the page's and the tests' span of the data)
 
-Run = Callable[..., pd.DataFrame]
+from figures.common import Run, prefetch
 
 DEFAULT_WEEKS = 12
 # Clusters drawn node by node up to this size; larger ones are summarised by generation.
@@ -206,8 +205,9 @@ def follow_up(run: Run, day: date, followup_hours: int, row_limit: int = OVERDUE
     at = end_of_day(day)
     before = at - timedelta(hours=followup_hours)
     params = {"day": day, "at": at, "overdue_before": before}
-    by_kecamatan = run("tracing_quarantine_kecamatan", **params)
-    overdue = run("tracing_overdue_contacts", **params, row_limit=row_limit)
+    calls = [("tracing_quarantine_kecamatan", params), ("tracing_overdue_contacts", {**params, "row_limit": row_limit})]
+    prefetch(run, calls)
+    by_kecamatan, overdue = (run(name, **kwargs) for name, kwargs in calls)
     for column in ("listed_at", "last_seen", "quarantine_until"):  # SQLite returns them as text
         overdue[column] = pd.to_datetime(overdue[column], format="mixed")
     return FollowUp(day, before, by_kecamatan, overdue)

@@ -46,6 +46,7 @@ import threading
 import time
 import types
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -231,6 +232,23 @@ def data_version(engine: Engine | None = None) -> tuple[int, datetime]:
         raise unavailable(e) from e
 
 
+Run = Callable[..., pd.DataFrame]
+
+
+def _prepared(name: str, role: str | None, engine: Engine, params: dict[str, Any]) -> tuple[NamedQuery, dict]:
+    """The query and its bound parameters, once the role and the parameters are checked."""
+    query = load(name, engine.dialect.name)
+    if role not in query.roles:
+        raise QueryNotAllowed(name, role)
+    if params.keys() != query.params:
+        raise QueryParameterError(name, set(query.params - params.keys()), set(params.keys() - query.params))
+    return query, {k: _bindable(v, engine.dialect.name) for k, v in params.items()}
+
+
+def _cache_key(engine: Engine, name: str, bound: dict[str, Any], version: int) -> tuple:
+    return str(engine.url), name, tuple(sorted((k, repr(v)) for k, v in bound.items())), version
+
+
 def run(name: str, role: str | None, /, engine: Engine | None = None, *, at_version: int | None = None,
         **params: Any) -> pd.DataFrame:
     """Run the named query for `role` with bound `params`, returning a DataFrame (a copy: callers
@@ -242,19 +260,24 @@ def run(name: str, role: str | None, /, engine: Engine | None = None, *, at_vers
     rerun whose queries are all cached costs no database round trip, and every figure of one run is
     cached under the same version. Without it the runner reads the version itself."""
     engine = engine or get_engine(settings.read_database_url())
-    query = load(name, engine.dialect.name)
-    if role not in query.roles:
-        raise QueryNotAllowed(name, role)
-    if params.keys() != query.params:
-        raise QueryParameterError(name, set(query.params - params.keys()), set(params.keys() - query.params))
-    bound = {k: _bindable(v, engine.dialect.name) for k, v in params.items()}
+    query, bound = _prepared(name, role, engine, params)
     if query.cached:
         # Uncached queries (a verification, the audit log) skip the version lookup.
         version = at_version if at_version is not None else data_version(engine)[0]
-        key = (str(engine.url), name, tuple(sorted((k, repr(v)) for k, v in bound.items())), version)
+        key = _cache_key(engine, name, bound, version)
         cached = _cache.get(key)
+        if cached is None:
+            cached = _prefetched_result(key)
         if cached is not None:
             return _for_role(query, role, cached.copy())
+    frame = _fetched(query, engine, bound)
+    if query.cached:
+        _cache.put(key, frame)
+    return _for_role(query, role, frame.copy())
+
+
+def _fetched(query: NamedQuery, engine: Engine, bound: dict[str, Any]) -> pd.DataFrame:
+    """The query's rows from the database, as every role's frame is made from them."""
     limit = settings.get("QUERY_ROW_LIMIT")
     limit_ms = settings.get("QUERY_TIME_LIMIT_MS")
     try:
@@ -266,20 +289,77 @@ def run(name: str, role: str | None, /, engine: Engine | None = None, *, at_vers
                 rows = [tuple(row) for row in result.fetchmany(limit + 1)]
             except DBAPIError as e:
                 if cut(e):
-                    raise QueryTimeout(name, limit_ms) from e
+                    raise QueryTimeout(query.name, limit_ms) from e
                 raise
             frame = pd.DataFrame(rows, columns=list(result.keys()))
     except UNAVAILABLE_ERRORS as e:
         raise unavailable(e) from e
     if len(frame) > limit:
-        raise OverflowError(f"query {name} returned more than {limit} rows")
-    frame = _normalise(frame)
-    if query.cached:
-        _cache.put(key, frame)
-    return _for_role(query, role, frame.copy())
+        raise OverflowError(f"query {query.name} returned more than {limit} rows")
+    return _normalise(frame)
 
 
-Run = Callable[..., pd.DataFrame]
+# Queries started ahead of the page's own call (`start_queries`): cache key -> set once the result is in
+# the cache, or the query failed.
+_in_flight: dict[tuple, threading.Event] = {}
+_in_flight_lock = threading.Lock()
+_workers: ThreadPoolExecutor | None = None
+
+
+def start_queries(role: str | None, calls: list[tuple[str, dict[str, Any]]], *, at_version: int | None,
+                  engine: Engine | None = None) -> None:
+    """Start the named queries `calls` ((name, params) pairs) of a runner of `role` at data version
+    `at_version` on `engine` on worker threads, to be found by its `run` calls in the cache, or
+    waited for while still running (`figures.common.prefetch` says why)."""
+    if at_version is None:
+        return  # only a result keyed by the run's data version can be found by the run
+    engine = engine or get_engine(settings.read_database_url())
+    for name, params in calls:
+        try:
+            query, bound = _prepared(name, role, engine, params)
+        except (QueryNotAllowed, QueryParameterError, ValueError, OSError):
+            continue  # the page's own call raises it, where the page says what went wrong
+        if not query.cached:
+            continue
+        key = _cache_key(engine, name, bound, at_version)
+        with _in_flight_lock:
+            if key in _in_flight or _cache.get(key) is not None:
+                continue
+            done = _in_flight[key] = threading.Event()
+        _pool().submit(_fetch_ahead, query, engine, bound, key, done)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _workers
+    with _in_flight_lock:
+        if _workers is None:
+            # Shared by every session of the server: QUERY_WORKERS bounds the queries run ahead at once.
+            _workers = ThreadPoolExecutor(settings.get("QUERY_WORKERS"), thread_name_prefix="query")
+        return _workers
+
+
+def _fetch_ahead(query: NamedQuery, engine: Engine, bound: dict[str, Any], key: tuple,
+                 done: threading.Event) -> None:
+    try:
+        _cache.put(key, _fetched(query, engine, bound))
+    except Exception:  # noqa: BLE001 - the page's own call runs it again and meets the error where it is shown
+        pass
+    finally:
+        with _in_flight_lock:
+            _in_flight.pop(key, None)
+        done.set()
+
+
+def _prefetched_result(key: tuple) -> pd.DataFrame | None:
+    """The result of a prefetched query for `key`, once it is in; None when none was started, it
+    failed, or it took longer than a query may (the caller then runs it itself)."""
+    with _in_flight_lock:
+        done = _in_flight.get(key)
+    if done is None:
+        return None
+    done.wait(2 * settings.get("QUERY_TIME_LIMIT_MS") / 1000)
+    return _cache.get(key)
+
 
 
 def figure_key(fn: Callable[..., Any], args: tuple = (), kwargs: dict[str, Any] | None = None) -> tuple | None:

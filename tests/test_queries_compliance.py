@@ -356,3 +356,18 @@ def test_demo_city_ground_truth(small_city):
         if row.label == "silent_facility":
             assert row.status == "red", row.registry_code
     assert set(COMPLIANCE_LABELS) <= set(table["label"])  # each kind is in the period's table
+
+
+def test_the_pages_runner_that_starts_the_queries_together_gives_the_same_figures(db):
+    """pages/compliance.py's runner starts the registry, weeks and results together
+    (figures.common.prefetch) and reads each once; the figures are those of a runner that runs them
+    one by one."""
+    from tests.test_query_runner import one_by_one_and_together
+
+    one_by_one, together, executed = one_by_one_and_together(db, c.compliance, *AUG, TH)
+    pd.testing.assert_frame_equal(together.table, one_by_one.table)
+    pd.testing.assert_frame_equal(together.weekly, one_by_one.weekly)
+    assert (together.city, together.status_counts) == (one_by_one.city, one_by_one.status_counts)
+    for name in ("compliance_registry", "compliance_weeks", "compliance_results"):
+        threads = executed.of_query(name)
+        assert len(threads) == 1 and threads[0].startswith("query"), (name, threads)

@@ -400,3 +400,15 @@ def test_every_rule_scored_against_the_demo_citys_ground_truth(small_city, capsy
     for rule, wanted, found, hits, precision, recall in rows:
         assert wanted > 0, f"the small city has no fraud of rule {rule}"
         assert precision >= 0.9 and recall >= 0.9, (rule, precision, recall)
+
+
+def test_the_pages_runner_that_starts_every_rule_together_gives_the_same_signals(db):
+    """pages/fraud.py's runner starts the nine queries together (figures.common.prefetch) and reads
+    each once; the signals are those of a runner that runs them one by one."""
+    from tests.test_query_runner import one_by_one_and_together
+
+    one_by_one, together, executed = one_by_one_and_together(db, fraud.signals, *AUG, TH)
+    pd.testing.assert_frame_equal(together.items, one_by_one.items)
+    for name in (*fraud.QUERIES.values(), *fraud.RULE6_QUERIES):
+        threads = executed.of_query(name)
+        assert len(threads) == 1 and threads[0].startswith("query"), (name, threads)

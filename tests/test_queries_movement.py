@@ -354,3 +354,25 @@ def test_small_city_imports_equal_the_rule_over_raw_rows(small_city):
     assert both["imported"].sum() > 0
     assert (both["imported"] == both["is_imported"].astype(bool)).all()
     assert (both["origin"].fillna("") == both["import_region_code"].fillna("")).all()
+
+
+def test_the_pages_runner_that_starts_the_queries_together_gives_the_same_figures(movement_db):
+    """pages/movement.py's runner starts the nine queries together (figures.common.prefetch) and
+    reads each once; every figure is the one of a runner that runs them one by one."""
+    import dataclasses
+
+    from tests.test_query_runner import one_by_one_and_together
+
+    one_by_one, together, executed = one_by_one_and_together(movement_db, fm.movement, START, END, "health")
+    for field in dataclasses.fields(fm.Movement):
+        mine, theirs = getattr(together, field.name), getattr(one_by_one, field.name)
+        if isinstance(mine, pd.DataFrame):
+            pd.testing.assert_frame_equal(mine, theirs)
+        else:
+            assert mine == theirs, field.name
+    for name in ("movement_entry_points", "movement_hours", "movement_regions", "movement_documents",
+                 "movement_screening", "movement_imported", "movement_imported_origin"):
+        threads = executed.of_query(name)
+        assert len(threads) == 1 and threads[0].startswith("query"), (name, threads)
+    # This year's flows and a year before's: one query, two periods.
+    assert len(executed.of_query("movement_flows")) == 2

@@ -220,3 +220,14 @@ def test_small_city_matches_pandas(small_city):
     assert_matches_pandas(small_city, span[0], span[1], hours=24)
     found = ft.clusters(run, span[1])
     assert found.total > 10 and found.table["size"].max() >= 3
+
+
+def test_the_pages_runner_starts_both_follow_up_queries_together(tracing_db):
+    from tests.test_query_runner import one_by_one_and_together
+
+    one_by_one, together, executed = one_by_one_and_together(tracing_db, ft.follow_up, date(2026, 8, 12), 24)
+    pd.testing.assert_frame_equal(together.kecamatan, one_by_one.kecamatan)
+    pd.testing.assert_frame_equal(together.overdue, one_by_one.overdue)
+    for name in ("tracing_quarantine_kecamatan", "tracing_overdue_contacts"):
+        threads = executed.of_query(name)
+        assert len(threads) == 1 and threads[0].startswith("query"), (name, threads)

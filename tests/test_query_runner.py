@@ -1,10 +1,11 @@
 """The query runner: roles, bound parameters, caching by data version, and dtypes alike on both engines."""
+import threading
 import time
 from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 import queries
 from casedb import data_version
@@ -179,3 +180,86 @@ def test_the_time_limit_setting_refuses_nonsense(monkeypatch):
         settings.get("QUERY_TIME_LIMIT_MS")
     monkeypatch.delenv("QUERY_TIME_LIMIT_MS")
     assert settings.get("QUERY_TIME_LIMIT_MS") == 5_000
+
+
+class _Executions:
+    """The statements `engine` executes, with the thread that executed each."""
+
+    def __init__(self, engine):
+        self.seen: list[tuple[str, str]] = []
+        self.engine = engine
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.seen.append((statement, threading.current_thread().name))
+
+    def of(self, fragment: str) -> list[str]:
+        return [thread for statement, thread in self.seen if fragment in statement]
+
+    def of_query(self, name: str) -> list[str]:
+        """The threads that executed the named query, as the driver received it."""
+        sent = str(text(queries.load(name, self.engine.dialect.name).sql).compile(dialect=self.engine.dialect))
+        return [thread for statement, thread in self.seen if statement == sent]
+
+
+def one_by_one_and_together(engine, fn, *args):
+    """`fn(run, *args)` with a runner that runs its queries one by one, then (caches cleared) with
+    the pages' runner that starts them together (bench.pages.bound_run, as ui.live.query), recording
+    the statements of the second: (one by one, together, executions)."""
+    from bench.pages import bound_run
+
+    version, _ = queries.data_version(engine)
+    one_by_one = fn(lambda name, **params: queries.run(name, "health", engine=engine, **params), *args)
+    queries.clear_cache()
+    with _Executions(engine) as executed:
+        together = fn(bound_run("health", engine, version), *args)
+    return one_by_one, together, executed
+
+
+def test_prefetched_queries_run_once_on_worker_threads_and_the_run_reads_them(empty_db, query_dir):
+    """figures.common.prefetch: the queries a figure function is about to read start together on the
+    server's workers; the function's own calls then find them, and nothing runs twice."""
+    _add_region(empty_db, "14", "Riau")
+    count = _query_file(query_dir, "probe_count", COUNT_TO, "upto (integer)")
+    regions = _query_file(query_dir, "probe_codes", "SELECT code FROM external_regions ORDER BY code")
+    version, _ = queries.data_version(empty_db)
+    with _Executions(empty_db) as executed:
+        queries.start_queries("health", [(count, {"upto": 200_000}), (regions, {})], at_version=version,
+                              engine=empty_db)
+        assert queries.run(count, "health", engine=empty_db, at_version=version, upto=200_000)["n"].tolist() == [200_000]
+        assert queries.run(regions, "health", engine=empty_db, at_version=version)["code"].tolist() == ["14"]
+    ran = executed.of("WITH RECURSIVE") + executed.of("SELECT code FROM external_regions")
+    assert len(ran) == 2 and all(thread.startswith("query") for thread in ran)
+
+
+def test_a_prefetch_that_fails_leaves_the_error_to_the_run_itself(empty_db, query_dir, monkeypatch):
+    """A query run ahead that is cut, refused or misspelt raises nothing on the worker: the page's
+    own call meets the error where the page shows it."""
+    slow = _query_file(query_dir, "probe_slow_ahead", COUNT_TO, "upto (integer)")
+    monkeypatch.setenv("QUERY_TIME_LIMIT_MS", "300")
+    version, _ = queries.data_version(empty_db)
+    queries.start_queries("health", [(slow, {"upto": 1_000_000_000}), (slow, {"upot": 5})], at_version=version,
+                          engine=empty_db)
+    queries.start_queries("press", [(slow, {"upto": 5})], at_version=version, engine=empty_db)
+    with pytest.raises(queries.QueryTimeout):
+        queries.run(slow, "health", engine=empty_db, at_version=version, upto=1_000_000_000)
+    with pytest.raises(queries.QueryParameterError):
+        queries.run(slow, "health", engine=empty_db, at_version=version, upot=5)
+    with pytest.raises(queries.QueryNotAllowed):
+        queries.run(slow, "press", engine=empty_db, at_version=version, upto=5)
+    # The limit was the query's own: the next one, within it, is answered.
+    assert queries.run(slow, "health", engine=empty_db, at_version=version, upto=1_000)["n"].tolist() == [1_000]
+
+
+def test_without_a_data_version_nothing_is_started(empty_db, query_dir):
+    name = _query_file(query_dir, "probe_unversioned", "SELECT 1 AS n")
+    with _Executions(empty_db) as executed:
+        queries.start_queries("health", [(name, {})], at_version=None, engine=empty_db)
+        assert queries.run(name, "health", engine=empty_db)["n"].tolist() == [1]
+    assert executed.of("SELECT 1 AS n") == [threading.current_thread().name]

@@ -98,6 +98,14 @@ def query(name: str, **params: Any) -> pd.DataFrame:
     return remembered[key].copy()
 
 
+def _start_queries(calls: list[tuple[str, dict[str, Any]]]) -> None:
+    if not is_stale():  # while stale the page reads its last good results, not the database
+        queries.start_queries(st.session_state.get(ROLE_KEY), calls, at_version=st.session_state.get(VERSION_KEY))
+
+
+query.prefetch = _start_queries  # queries.prefetch: a figure function starts its queries together
+
+
 def figure(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """`fn(query, *args, **kwargs)`: a figure function's result for the session's role, memoised for
     this run's data version (queries.memoised), as a copy the page may change. Arguments that are
