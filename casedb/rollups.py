@@ -202,19 +202,22 @@ _SECONDS_AFTER = {
 
 def _facility_report(dialect: str) -> str:
     """Each facility's report of a WIB day (when it arrived after the end of the day: the calendar's
-    ends_at) and the results it sent with that result day (from daily_facility_compliance, refreshed
-    before it). A writer of reports or of test results refreshes it for the days it touched."""
+    ends_at), the results it sent with that result day and the certificates it issued that day (from
+    daily_facility_compliance, refreshed before it). A writer of reports, test results or
+    certificates refreshes it for the days it touched."""
     seconds = _SECONDS_AFTER[dialect].format(later="r.submitted_at", earlier="c.ends_at")
     return f"""
-        INSERT INTO daily_facility_report (day, facility_id, submitted_at, seconds_after_day, declared_tests, sent_tests)
-        SELECT day, facility_id, MAX(submitted_at), MAX(seconds_after_day), MAX(declared_tests), SUM(sent_tests)
+        INSERT INTO daily_facility_report (day, facility_id, submitted_at, seconds_after_day, declared_tests, sent_tests,
+                                           certificates)
+        SELECT day, facility_id, MAX(submitted_at), MAX(seconds_after_day), MAX(declared_tests), SUM(sent_tests),
+               SUM(certificates)
         FROM (
             SELECT r.report_day AS day, r.facility_id, r.submitted_at, {seconds} AS seconds_after_day,
-                   r.tests_done AS declared_tests, 0 AS sent_tests
+                   r.tests_done AS declared_tests, 0 AS sent_tests, 0 AS certificates
             FROM facility_reports r JOIN calendar c ON c.day = r.report_day
             WHERE r.report_day BETWEEN :start AND :end
             UNION ALL
-            SELECT day, facility_id, NULL, NULL, NULL, SUM(results)
+            SELECT day, facility_id, NULL, NULL, NULL, SUM(results), SUM(certificates)
             FROM daily_facility_compliance WHERE day BETWEEN :start AND :end
             GROUP BY day, facility_id
         ) AS events

@@ -636,6 +636,8 @@ daily_facility_report = Table(
            comment="submitted_at minus the end of the WIB day, whole seconds rounded up"),
     Column("declared_tests", Integer, nullable=True, comment="facility_reports.tests_done"),
     Column("sent_tests", Integer, nullable=False, comment="test results of the facility with that result day"),
+    Column("certificates", Integer, nullable=False, server_default="0",
+           comment="certificates the facility issued that day (every test type): fraud rule 6's volume"),
 )
 
 # --- Operations ----------------------------------------------------------------------------------

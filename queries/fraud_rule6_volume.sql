@@ -5,28 +5,23 @@
 -- DESIGN 3, "Health documents", rule 6, second half: a facility's daily issuing volume, from which
 -- figures.fraud flags the days of the period above FRAUD_VOLUME_JUMP times the median of the
 -- FRAUD_VOLUME_DAYS days before (days without certificates count as 0) and at least FRAUD_VOLUME_MIN.
--- Reads the daily rollup only; a facility that never reached FRAUD_VOLUME_MIN in the period cannot
--- jump, so its history is not read (a quarter of the facilities at city scale remain).
-WITH candidates AS (
-    SELECT d.facility_id
-    FROM daily_facility_compliance d
-    WHERE d.day BETWEEN :start AND :end
-    GROUP BY d.facility_id, d.day
-    HAVING SUM(d.certificates) >= :at_least
-),
-per_day AS (
-    SELECT d.facility_id, d.day, SUM(d.certificates) AS certificates
-    FROM daily_facility_compliance d
-    WHERE d.day BETWEEN :history_start AND :end AND d.facility_id IN (SELECT c.facility_id FROM candidates c)
-    GROUP BY d.facility_id, d.day
-    HAVING SUM(d.certificates) > 0
+-- Reads daily_facility_report, one narrow row per facility and day, once: the period's peak per
+-- facility comes from a window over the same rows, and a facility that never reached
+-- FRAUD_VOLUME_MIN in the period cannot jump, so its history is not returned (a quarter of the
+-- facilities at city scale remain).
+WITH issued AS (
+    SELECT r.facility_id, r.day, r.certificates,
+           MAX(CASE WHEN r.day >= :start THEN r.certificates END) OVER (PARTITION BY r.facility_id) AS peak
+    FROM daily_facility_report r
+    WHERE r.day BETWEEN :history_start AND :end AND r.certificates > 0
 )
 SELECT
-    p.facility_id,
+    i.facility_id,
     f.registry_code AS facility_code,
     f.name AS facility_name,
-    p.day,
-    p.certificates
-FROM per_day p
-JOIN facilities f ON f.id = p.facility_id
-ORDER BY p.facility_id, p.day
+    i.day,
+    i.certificates
+FROM issued i
+JOIN facilities f ON f.id = i.facility_id
+WHERE i.peak >= :at_least
+ORDER BY i.facility_id, i.day

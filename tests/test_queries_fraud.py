@@ -236,6 +236,8 @@ def write_rule6(engine) -> None:
         conn.execute(insert(schema.daily_facility_compliance), [
             dict(day=day, facility_id=FACILITIES[code], test_type="pcr", results=n, positives=0, certificates=n, **zeros)
             for (code, day), n in daily.items()])
+        # As a writer of certificates does: the per-day report rollup follows the compliance rollup.
+        rollups.refresh(conn, min(day for _, day in daily), max(day for _, day in daily), ("daily_facility_report",))
         bump(conn)
 
 
@@ -412,3 +414,20 @@ def test_the_pages_runner_that_starts_every_rule_together_gives_the_same_signals
     for name in (*fraud.QUERIES.values(), *fraud.RULE6_QUERIES):
         threads = executed.of_query(name)
         assert len(threads) == 1 and threads[0].startswith("query"), (name, threads)
+
+
+def test_certificates_loaded_through_ingestion_count_in_the_issuing_volume(ingest_db):
+    """A certificate file refreshes the per-day report rollup that rule 6's volume reads: 12 in one
+    day from a facility that issued none in the 28 days before (median 0) is a jump; 9 the next
+    day is below FRAUD_VOLUME_MIN."""
+    rows = [CERT_HEADER]
+    for k, (day, count) in enumerate(((15, 12), (16, 9))):
+        rows += [f"VOL-{day}-{n};1471398;;14710101019{k}{n:04d};L;1990;14.71.08.1010;Antigen;Negatif;"
+                 f"{day}/08/2026 10:00;;" for n in range(count)]
+    summary = load(ingest_db, "certificates", csv_bytes(rows), file_name="banyak.csv", pepper=PEPPER)
+    assert (summary.rows_in, summary.accepted) == (21, 21)
+    volume = queries.run("fraud_rule6_volume", "health", engine=ingest_db, history_start=date(2026, 7, 4),
+                         start=AUG[0], end=AUG[1], at_least=TH.volume_min)
+    assert list(zip(volume["day"].dt.day, volume["certificates"])) == [(15, 12), (16, 9)]
+    jumps = fraud.signals(runner(ingest_db), *AUG, TH).of_rule(6)
+    assert list(zip(jumps["facility_code"], jumps["day"].dt.day, jumps["measure"])) == [("1471398", 15, 12.0)]

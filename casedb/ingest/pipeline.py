@@ -43,7 +43,7 @@ SOURCE_CHOICES = ("test_results", "fhir", "facility_reports", "movements", "outc
 # Sources whose rows change what is there, applied one at a time (casedb.ingest.rowwise).
 ROW_BY_ROW = ("outcomes", "facilities")
 _ROLLUPS = {"test_results": rollups.TEST_ROLLUPS, "facility_reports": rollups.REPORT_ROLLUPS,
-            "certificates": ("daily_facility_compliance",), "movements": rollups.MOVEMENT_ROLLUPS,
+            "certificates": ("daily_facility_compliance", "daily_facility_report"), "movements": rollups.MOVEMENT_ROLLUPS,
             "contacts": rollups.TRACING_ROLLUPS}
 # The PostgreSQL advisory lock key under which a load creates cases and refreshes rollups.
 AFTER_ROWS_LOCK = 0x6361736573
