@@ -28,7 +28,7 @@ from casedb import settings, users
 from casedb.engine import DatabaseUnavailable, get_engine
 from casedb.schema import ROLES
 from casedb.settings import SettingsError
-from ui import auth, demo_setup, errors, live
+from ui import auth, demo_setup, errors, heap, live
 from ui.i18n import LANGUAGES, language, set_language, t
 
 ROLE_KEY = live.ROLE_KEY
@@ -147,6 +147,7 @@ def _page_links(role: str) -> None:
 def shell() -> None:
     """Page config, sidebar (language, role, page links, data freshness) and the settings and
     database checks. Ends the run on a clear translated page when either cannot be used."""
+    heap.settle()  # once per server process: the first run imports every page's modules
     title = st.sidebar.empty()  # above the language picker, drawn once the language is known
     _language_picker()
     st.set_page_config(page_title=t("app.title"), page_icon=str(FAVICON), layout="wide")
