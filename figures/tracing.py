@@ -101,9 +101,35 @@ def _none_for_nan(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _indicators_call(start: date, end: date) -> tuple[str, dict]:
+    return "tracing_weeks_kecamatan", {"start": start, "end": end}
+
+
+def _clusters_call(end: date, row_limit: int = CLUSTERS_LISTED) -> tuple[str, dict]:
+    return "tracing_clusters", {"end": end, "week_start": end - timedelta(days=6),
+                                "previous_start": end - timedelta(days=13), "row_limit": row_limit}
+
+
+def _follow_up_calls(day: date, followup_hours: int, row_limit: int = OVERDUE_ROWS) -> list[tuple[str, dict]]:
+    at = end_of_day(day)
+    params = {"day": day, "at": at, "overdue_before": at - timedelta(hours=followup_hours)}
+    return [("tracing_quarantine_kecamatan", params), ("tracing_overdue_contacts", {**params, "row_limit": row_limit})]
+
+
+def page_calls(start: date, end: date, followup_hours: int) -> list[tuple[str, dict]]:
+    """The queries of the page's first figures (indicators, clusters, follow-up) for
+    `figures.common.prefetch`: the page starts them together before drawing the first."""
+    return [_indicators_call(start, end), _clusters_call(end), *_follow_up_calls(end, followup_hours)]
+
+
+def _fetch(run: Run, call: tuple[str, dict]) -> pd.DataFrame:
+    name, params = call
+    return run(name, **params)
+
+
 def indicators(run: Run, start: date, end: date, hours: int) -> Indicators:
     """The indicators over the period, per ISO week and per kecamatan (one query)."""
-    rows = run("tracing_weeks_kecamatan", start=start, end=end)
+    rows = _fetch(run, _indicators_call(start, end))
     for column in SUMS:
         rows[column] = rows[column].astype("int64")
     city = shares(rows[list(SUMS)].sum().to_frame().T, hours).iloc[0]
@@ -125,8 +151,7 @@ class Clusters:
 def clusters(run: Run, end: date, row_limit: int = CLUSTERS_LISTED) -> Clusters:
     """The clusters with two or more cases by the end of WIB day `end`, the most new cases in 7 days
     first (then the largest); their membership is kept by the write path (chain_members)."""
-    table = run("tracing_clusters", end=end, week_start=end - timedelta(days=6),
-                previous_start=end - timedelta(days=13), row_limit=row_limit)
+    table = _fetch(run, _clusters_call(end, row_limit))
     total = int(table["clusters"].iloc[0]) if len(table) else 0
     for column in ("cluster", "size", "new_7d", "previous_7d"):
         table[column] = table[column].astype("int64")
@@ -202,12 +227,9 @@ class FollowUp:
 
 def follow_up(run: Run, day: date, followup_hours: int, row_limit: int = OVERDUE_ROWS) -> FollowUp:
     """Contacts in quarantine at the end of WIB day `day`, and those overdue for follow-up."""
-    at = end_of_day(day)
-    before = at - timedelta(hours=followup_hours)
-    params = {"day": day, "at": at, "overdue_before": before}
-    calls = [("tracing_quarantine_kecamatan", params), ("tracing_overdue_contacts", {**params, "row_limit": row_limit})]
+    calls = _follow_up_calls(day, followup_hours, row_limit)
     prefetch(run, calls)
-    by_kecamatan, overdue = (run(name, **kwargs) for name, kwargs in calls)
+    by_kecamatan, overdue = (_fetch(run, call) for call in calls)
     for column in ("listed_at", "last_seen", "quarantine_until"):  # SQLite returns them as text
         overdue[column] = pd.to_datetime(overdue[column], format="mixed")
-    return FollowUp(day, before, by_kecamatan, overdue)
+    return FollowUp(day, calls[0][1]["overdue_before"], by_kecamatan, overdue)

@@ -32,6 +32,7 @@ start, end = pick_period(t("tracing.period"), ft.default_period(span), span[0], 
 st.caption(t("tracing.targets", target=targets.contacts_per_case, hours=targets.hours,
              followup=targets.followup_hours))
 
+live.prefetch(ft.page_calls(start, end, targets.followup_hours))  # the figures' queries, together
 ind = live.figure(ft.indicators, start, end, targets.hours)
 table = partial(mc.table, detail={"start": start.isoformat(), "end": end.isoformat()})  # audited downloads
 count, percent, day = mc.count, mc.percent, mc.day

@@ -231,3 +231,29 @@ def test_the_pages_runner_starts_both_follow_up_queries_together(tracing_db):
     for name in ("tracing_quarantine_kecamatan", "tracing_overdue_contacts"):
         threads = executed.of_query(name)
         assert len(threads) == 1 and threads[0].startswith("query"), (name, threads)
+
+
+def test_the_page_starts_its_first_figures_queries_together(tracing_db):
+    """pages/tracing.py starts the queries of the indicators, the clusters and the follow-up at once
+    (ft.page_calls); each figure then reads its own from the cache, and none runs twice."""
+    from bench.pages import bound_run
+    from figures.common import prefetch
+    from tests.test_query_runner import _Executions
+
+    start, end, hours = date(2026, 8, 1), date(2026, 8, 12), 24
+    plain = runner(tracing_db)
+    expected = (ft.indicators(plain, start, end, hours), ft.clusters(plain, end), ft.follow_up(plain, end, hours))
+    queries.clear_cache()
+    version, _ = queries.data_version(tracing_db)
+    run = bound_run("health", tracing_db, version)
+    with _Executions(tracing_db) as executed:
+        prefetch(run, ft.page_calls(start, end, hours))
+        got = (ft.indicators(run, start, end, hours), ft.clusters(run, end), ft.follow_up(run, end, hours))
+    pd.testing.assert_frame_equal(got[0].weekly, expected[0].weekly)
+    pd.testing.assert_frame_equal(got[0].kecamatan, expected[0].kecamatan)
+    pd.testing.assert_frame_equal(got[1].table, expected[1].table)
+    pd.testing.assert_frame_equal(got[2].overdue, expected[2].overdue)
+    for name in ("tracing_weeks_kecamatan", "tracing_clusters", "tracing_quarantine_kecamatan",
+                 "tracing_overdue_contacts"):
+        threads = executed.of_query(name)
+        assert len(threads) == 1 and threads[0].startswith("query"), (name, threads)

@@ -98,12 +98,14 @@ def query(name: str, **params: Any) -> pd.DataFrame:
     return remembered[key].copy()
 
 
-def _start_queries(calls: list[tuple[str, dict[str, Any]]]) -> None:
-    if not is_stale():  # while stale the page reads its last good results, not the database
+def prefetch(calls: list[tuple[str, dict[str, Any]]]) -> None:
+    """Start the named queries ((name, params) pairs) that the page's next figures read, together
+    (figures.common.prefetch says why); nothing while the page shows its last good figures."""
+    if not is_stale():
         queries.start_queries(st.session_state.get(ROLE_KEY), calls, at_version=st.session_state.get(VERSION_KEY))
 
 
-query.prefetch = _start_queries  # queries.prefetch: a figure function starts its queries together
+query.prefetch = prefetch  # figures.common.prefetch: a figure function starts its queries together
 
 
 def figure(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

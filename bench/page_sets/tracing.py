@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bench.page_sets import figure
 from figures import tracing as ft
+from figures.common import prefetch
 
 ROLE = "health"
 WIB = pd.Timedelta(hours=7)
@@ -34,6 +35,7 @@ def figures(run) -> Page:
     targets = ft.Targets.from_settings()
     span = figure(run, ft.data_span)
     start, end = ft.default_period(span)
+    prefetch(run, ft.page_calls(start, end, targets.followup_hours))  # as pages/tracing.py
     ind = figure(run, ft.indicators, start, end, targets.hours)
     found = figure(run, ft.clusters, end)
     chain = figure(run, ft.chain_view, int(found.table["cluster"].iloc[0]), end) if found.total else None
