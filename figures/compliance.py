@@ -141,19 +141,26 @@ def _rate(numerator, denominator):
 def histogram_median(counts) -> float:
     """The median hours of a latency histogram (LATENCY_EDGES_HOURS buckets), linear within its
     bucket; math.inf beyond the last edge; NaN for no results."""
+    return float(histogram_medians(np.asarray(counts, dtype=float)[np.newaxis, :])[0])
+
+
+def histogram_medians(counts: np.ndarray) -> np.ndarray:
+    """`histogram_median` of every row of a (facilities x LATENCY_BUCKETS) array at once."""
     counts = np.asarray(counts, dtype=float)
-    total = counts.sum()
-    if total <= 0:
-        return math.nan
+    total = counts.sum(axis=1)
     half = total / 2
-    cumulative = np.cumsum(counts)
-    k = int(np.searchsorted(cumulative, half))
-    if k >= len(LATENCY_EDGES_HOURS):
-        return math.inf
-    low = 0.0 if k == 0 else float(LATENCY_EDGES_HOURS[k - 1])
-    high = float(LATENCY_EDGES_HOURS[k])
-    before = cumulative[k - 1] if k else 0.0
-    return low + (high - low) * (half - before) / counts[k]
+    cumulative = np.cumsum(counts, axis=1)
+    k = (cumulative < half[:, np.newaxis]).sum(axis=1)  # np.searchsorted(cumulative, half), per row
+    edges = np.asarray(LATENCY_EDGES_HOURS, dtype=float)
+    inside = np.minimum(k, len(edges) - 1)
+    low = np.where(inside == 0, 0.0, edges[np.maximum(inside - 1, 0)])
+    high = edges[inside]
+    rows = np.arange(len(counts))
+    before = np.where(k == 0, 0.0, cumulative[rows, np.maximum(k - 1, 0)])
+    in_bucket = counts[rows, np.minimum(k, counts.shape[1] - 1)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        median = low + (high - low) * (half - before) / in_bucket
+    return np.where(total <= 0, np.nan, np.where(k >= len(edges), np.inf, median))
 
 
 def _days(run: Run, start: date, end: date, th: Thresholds, facility: str = "") -> pd.DataFrame:
@@ -222,58 +229,82 @@ TABLE_COLUMNS = (
 )
 
 
+def _per_facility(ids: pd.Index, frame: pd.DataFrame, columns: list[str], reduce: np.ufunc) -> np.ndarray:
+    """(facilities x columns) of the frame's rows reduced per facility of `ids`, 0 where it has none:
+    numpy instead of a pandas groupby and join per figure, which cost more than the page's queries."""
+    out = np.zeros((len(ids), len(columns)), dtype=np.int64)
+    at = ids.get_indexer(frame["facility_id"])
+    listed = at >= 0
+    reduce.at(out, at[listed], frame[columns].to_numpy(dtype=np.int64)[listed])
+    return out
+
+
+_WEEK_SUMS = ["expected", "received", "on_time", "declared_tests", "sent_tests"]
+_WEEK_MAXES = ["longest_missing", "trailing_missing"]
+_RESULT_SUMS = ["results", "certificates", "unauthorised_results", "unauthorised_certificates",
+                *(f"sr_{k}" for k in range(LATENCY_BUCKETS)), *(f"rr_{k}" for k in range(LATENCY_BUCKETS))]
+
+
 def league_table(registry: pd.DataFrame, weeks: pd.DataFrame, results: pd.DataFrame, end: date,
                  th: Thresholds) -> pd.DataFrame:
-    grouped = weeks.groupby("facility_id")
-    sums = grouped[["expected", "received", "on_time", "declared_tests", "sent_tests"]].sum() \
-        .join(grouped[["longest_missing", "trailing_missing"]].max())
-    by_facility = results.drop(columns=["test_type", "first_unauthorised_day", "last_unauthorised_day"]) \
-        .groupby("facility_id").sum()
-    table = registry.set_index("facility_id").join(sums).join(by_facility)
-    counts = ["expected", "received", "on_time", "declared_tests", "sent_tests", "longest_missing",
-              "trailing_missing", "results", "certificates", "unauthorised_results", "unauthorised_certificates"]
-    table[counts] = table[counts].fillna(0).astype(np.int64)
+    ids = pd.Index(registry["facility_id"])
+    table = {c: registry[c].reset_index(drop=True) for c in
+             ("facility_id", "registry_code", "name", "type", "kecamatan_code", "kecamatan", "authorisation",
+              "authorised_until", "last_report_day")}
+    for columns, frame, reduce in ((_WEEK_SUMS, weeks, np.add), (_WEEK_MAXES, weeks, np.maximum),
+                                   (_RESULT_SUMS, results, np.add)):
+        table.update(zip(columns, _per_facility(ids, frame, columns, reduce).T))
     table["reporting_rate"] = _rate(table["received"], table["expected"])
     table["on_time_rate"] = _rate(table["on_time"], table["expected"])
-    sr = table[[f"sr_{k}" for k in range(LATENCY_BUCKETS)]].fillna(0).to_numpy()
-    rr = table[[f"rr_{k}" for k in range(LATENCY_BUCKETS)]].fillna(0).to_numpy()
-    table["median_specimen_to_result_h"] = [histogram_median(h) for h in sr]
-    table["median_result_to_report_h"] = [histogram_median(h) for h in rr]
+    sr = np.column_stack([table.pop(f"sr_{k}") for k in range(LATENCY_BUCKETS)])
+    rr = np.column_stack([table.pop(f"rr_{k}") for k in range(LATENCY_BUCKETS)])
+    table["median_specimen_to_result_h"] = histogram_medians(sr)
+    table["median_result_to_report_h"] = histogram_medians(rr)
     table["result_within_24h"] = _rate(sr[:, :WITHIN_24H_BUCKETS].sum(axis=1), sr.sum(axis=1))
     table["reported_within_24h"] = _rate(rr[:, :WITHIN_24H_BUCKETS].sum(axis=1), rr.sum(axis=1))
-    gap = _rate((table["declared_tests"] - table["sent_tests"]).abs(), table["sent_tests"])
-    gap = np.where((table["sent_tests"] == 0) & (table["declared_tests"] > 0), 1.0, gap)
+    declared, sent = table["declared_tests"], table["sent_tests"]
+    gap = np.where((sent == 0) & (declared > 0), 1.0, _rate(np.abs(declared - sent), sent))
     table["consistency_gap"] = np.where(table["received"] > 0, gap, np.nan)
     last = pd.to_datetime(table["last_report_day"])
     table["days_since_last_report"] = (pd.Timestamp(end) - last).dt.days.astype("Int64")
-    table["flags"] = [flags_of(row, th) for row in table[
-        ["unauthorised_results", "unauthorised_certificates", "trailing_missing", "longest_missing",
-         "consistency_gap", "on_time_rate"]].to_dict("records")]
+    checked = ("unauthorised_results", "unauthorised_certificates", "trailing_missing", "longest_missing",
+               "consistency_gap", "on_time_rate")
+    table["flags"] = [flags_of(dict(zip(checked, values)), th) for values in zip(*(table[c] for c in checked))]
     table["status"] = [status_of(r, o, m, th) for r, o, m in
                        zip(table["reporting_rate"], table["on_time_rate"], table["trailing_missing"])]
-    table = table.reset_index()
-    return table[list(TABLE_COLUMNS)].sort_values("registry_code").reset_index(drop=True)
+    return pd.DataFrame(table, columns=list(TABLE_COLUMNS)).sort_values("registry_code").reset_index(drop=True)
+
+
+TREND_COLUMNS = ["week_start", "week_end", "type", "expected", "received", "on_time", "reporting_rate",
+                 "on_time_rate"]
 
 
 def weekly_trend(weeks: pd.DataFrame, registry: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     """Reporting and on-time rates per week of the period (weeks counted back from its last day, the
     first one shorter when the period is not whole weeks), per facility type and for all."""
-    types = registry.set_index("facility_id")["type"]
-    frame = weeks.assign(type=weeks["facility_id"].map(types))
-    frame["week_end"] = pd.Timestamp(end) - pd.to_timedelta(frame["week"] * 7, unit="D")
     columns = ["expected", "received", "on_time"]
-    parts = [frame.groupby("week_end")[columns].sum().reset_index().assign(type="all")] if len(frame) else []
-    by_type = frame.groupby(["type", "week_end"])[columns].sum().reset_index()
-    parts += [by_type[by_type["type"] == kind] for kind in FACILITY_TYPES if (by_type["type"] == kind).any()]
-    if not parts:
-        return pd.DataFrame(columns=["week_start", "week_end", "type", "expected", "received", "on_time",
-                                     "reporting_rate", "on_time_rate"])
-    trend = pd.concat(parts, ignore_index=True)
-    trend["week_start"] = (trend["week_end"] - pd.Timedelta(days=6)).clip(lower=pd.Timestamp(start))
+    kind = weeks["facility_id"].map(registry.set_index("facility_id")["type"]).to_numpy(dtype=object)
+    week = weeks["week"].to_numpy(dtype=np.int64)
+    counts = weeks[columns].to_numpy(dtype=np.int64)
+    labels, numbers, sums = [], [], []
+    for label, rows in (("all", np.ones(len(week), dtype=bool)), *((k, kind == k) for k in FACILITY_TYPES)):
+        if not rows.any():
+            continue
+        distinct, at = np.unique(week[rows], return_inverse=True)
+        total = np.zeros((len(distinct), len(columns)), dtype=np.int64)
+        np.add.at(total, at, counts[rows])
+        labels += [label] * len(distinct)
+        numbers.append(distinct)
+        sums.append(total)
+    if not labels:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    sums = np.concatenate(sums)
+    week_end = pd.Series(pd.Timestamp(end) - pd.to_timedelta(np.concatenate(numbers) * 7, unit="D"))
+    trend = pd.DataFrame({"week_start": (week_end - pd.Timedelta(days=6)).clip(lower=pd.Timestamp(start)),
+                          "week_end": week_end, "type": labels, **{c: sums[:, k] for k, c in enumerate(columns)}})
     trend["reporting_rate"] = _rate(trend["received"], trend["expected"])
     trend["on_time_rate"] = _rate(trend["on_time"], trend["expected"])
-    return trend[["week_start", "week_end", "type", "expected", "received", "on_time", "reporting_rate",
-                  "on_time_rate"]].sort_values(["type", "week_end"]).reset_index(drop=True)
+    return trend.sort_values(["type", "week_end"]).reset_index(drop=True)
 
 
 def compliance(run: Run, start: date, end: date, th: Thresholds) -> Compliance:

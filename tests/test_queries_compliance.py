@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from io import BytesIO
+import math
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert, update
 
 import queries
 from casedb import rollups, schema
+from casedb.schema import LATENCY_BUCKETS, LATENCY_EDGES_HOURS
 from casedb.data_version import bump
 from casedb.ingest import load
 from casedb.wib import wib_day
@@ -371,3 +376,29 @@ def test_the_pages_runner_that_starts_the_queries_together_gives_the_same_figure
     for name in ("compliance_registry", "compliance_weeks", "compliance_results"):
         threads = executed.of_query(name)
         assert len(threads) == 1 and threads[0].startswith("query"), (name, threads)
+
+
+def _median_one_by_one(counts: list[int]) -> float:
+    """The latency median of one histogram the plain way: walk the buckets to the one holding half."""
+    total = sum(counts)
+    if total <= 0:
+        return math.nan
+    half, seen = total / 2, 0
+    for k, n in enumerate(counts):
+        if seen + n >= half:
+            if k >= len(LATENCY_EDGES_HOURS):
+                return math.inf
+            low = 0.0 if k == 0 else LATENCY_EDGES_HOURS[k - 1]
+            return low + (LATENCY_EDGES_HOURS[k] - low) * (half - seen) / n
+        seen += n
+    raise AssertionError("half of the total lies within the histogram")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), min_size=LATENCY_BUCKETS, max_size=LATENCY_BUCKETS), min_size=1,
+                max_size=12))
+def test_histogram_medians_of_every_facility_at_once_equal_one_by_one(histograms):
+    medians = c.histogram_medians(np.array(histograms))
+    for got, counts in zip(medians, histograms):
+        expected = _median_one_by_one(counts)
+        assert got == pytest.approx(expected, nan_ok=True) or (math.isinf(got) and math.isinf(expected)), counts
