@@ -36,7 +36,6 @@ import pandas as pd
 
 from casedb.schema import (CALENDAR_RANGE, FACILITY_TYPES, LATENCY_BUCKETS, LATENCY_EDGES_HOURS, TEST_TYPES,
                            WITHIN_24H_BUCKETS)
-
 from figures.common import Run, prefetch
 
 DEFAULT_PERIOD_DAYS = 28
@@ -138,14 +137,10 @@ def _rate(numerator, denominator):
         return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
 
 
-def histogram_median(counts) -> float:
-    """The median hours of a latency histogram (LATENCY_EDGES_HOURS buckets), linear within its
-    bucket; math.inf beyond the last edge; NaN for no results."""
-    return float(histogram_medians(np.asarray(counts, dtype=float)[np.newaxis, :])[0])
-
-
 def histogram_medians(counts: np.ndarray) -> np.ndarray:
-    """`histogram_median` of every row of a (facilities x LATENCY_BUCKETS) array at once."""
+    """The median hours of each row of a (facilities x LATENCY_BUCKETS) array of latency histograms
+    (LATENCY_EDGES_HOURS buckets), linear within its bucket; inf beyond the last edge; NaN for no
+    results."""
     counts = np.asarray(counts, dtype=float)
     total = counts.sum(axis=1)
     half = total / 2

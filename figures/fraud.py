@@ -31,8 +31,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-# The period is chosen as on the compliance page (ui.periods.pick_recent_period), with its messages.
 from figures.common import prefetch
+# The period is chosen as on the compliance page (ui.periods.pick_recent_period), with its messages.
 from figures.compliance import PeriodError, check_period, default_period  # noqa: F401
 
 Run = Callable[..., pd.DataFrame]

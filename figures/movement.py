@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from casedb.schema import DOCUMENT_STATUSES, TRAVEL_MODES
-
 from figures.common import Run, prefetch
 
 WINDOW_DAYS = 28

@@ -34,9 +34,8 @@ import pandas as pd
 from casedb import settings
 from casedb.schema import TRACING_BUCKETS, TRACING_EDGES_HOURS
 from casedb.wib import wib_to_utc
-from figures.common import data_span  # noqa: F401 (the page's and the tests' span of the data)
-
 from figures.common import Run, prefetch
+from figures.common import data_span  # noqa: F401 (the page's and the tests' span of the data)
 
 DEFAULT_WEEKS = 12
 # Clusters drawn node by node up to this size; larger ones are summarised by generation.

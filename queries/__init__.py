@@ -356,10 +356,9 @@ def _prefetched_result(key: tuple) -> pd.DataFrame | None:
     with _in_flight_lock:
         done = _in_flight.get(key)
     if done is None:
-        return None
+        return _cache.get(key)  # it may have come in since the caller looked
     done.wait(2 * settings.get("QUERY_TIME_LIMIT_MS") / 1000)
     return _cache.get(key)
-
 
 
 def figure_key(fn: Callable[..., Any], args: tuple = (), kwargs: dict[str, Any] | None = None) -> tuple | None:
