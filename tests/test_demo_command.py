@@ -1,5 +1,6 @@
 """`python -m casedb.demo` from the shell: a PostgreSQL database that does not exist yet is created,
-and a server it cannot reach or a URL it cannot use ends in one line, not a driver's traceback."""
+and a server it cannot reach, a URL it cannot use or a database that already holds a city ends in
+one line, not a driver's traceback."""
 from __future__ import annotations
 
 import uuid
@@ -12,11 +13,17 @@ from casedb.engine import get_engine
 from tests.conftest import PG_ADMIN_URL, drop_database
 
 
-def test_a_missing_postgresql_database_is_created_and_built(capsys):
+def test_a_missing_postgresql_database_is_created_and_built_and_not_built_twice(capsys):
     url = make_url(PG_ADMIN_URL).set(database=f"pku_test_{uuid.uuid4().hex[:12]}").render_as_string(hide_password=False)
     try:
         assert main(["--scale", "small", "--database-url", url]) == 0
         assert f"created the database {make_url(url).database}" in capsys.readouterr().out
+        with get_engine(url).connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM cases")).scalar_one() == 1_000
+        # Again into the same database: refused in one line, the city as it was.
+        assert main(["--scale", "small", "--database-url", url]) == 2
+        err = capsys.readouterr().err
+        assert "already holds data" in err and "Traceback" not in err
         with get_engine(url).connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM cases")).scalar_one() == 1_000
     finally:

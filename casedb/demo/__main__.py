@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Callable, Iterator
 
+from sqlalchemy import func, select
 from tqdm import tqdm
 
-from casedb import settings
+from casedb import schema, settings
 from casedb.demo import DEFAULT_SEED, SCALES, build, default_database
 from casedb.engine import DatabaseUnavailable, create_database_if_missing, get_engine
 from casedb.migrate import upgrade
@@ -38,9 +39,15 @@ def main(argv: list[str]) -> int:
         if create_database_if_missing(url):
             print(f"created the database {engine.url.database}")
         upgrade(engine)
+        with engine.connect() as conn:
+            filled = conn.execute(select(func.count()).select_from(schema.regions)).scalar_one() > 0
     except (settings.SettingsError, DatabaseUnavailable) as error:
         # The driver's first line says what failed; the rest is SQLAlchemy's pointer to its docs.
         print(f"cannot build the demo city: {str(error).strip().splitlines()[0]}", file=sys.stderr)
+        return 2
+    if filled:  # the city's regions are its first rows: building again would collide with them
+        print(f"cannot build the demo city: the database {engine.url.database} already holds data; "
+              "build it into a new or empty database", file=sys.stderr)
         return 2
     started = time.perf_counter()
     with _progress_bar() as progress:
