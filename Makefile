@@ -29,6 +29,7 @@ test: $(STAMP)
 
 ## Rebuild the embedded demo database from scratch.
 demo: $(STAMP)
+	rm -f data/pekanbaru-demo.sqlite data/pekanbaru-demo.sqlite-wal data/pekanbaru-demo.sqlite-shm
 	$(PY) -m casedb.demo --scale demo
 
 ## Benchmarks (not tests): print figures recorded in BENCHMARKS.md. The page query sets run on the
