@@ -30,7 +30,7 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 import queries  # noqa: E402
-from casedb import boundaries  # noqa: E402
+from casedb import boundaries, settings  # noqa: E402
 from casedb.engine import get_engine  # noqa: E402
 from figures import map as map_figures  # noqa: E402
 from figures import common  # noqa: E402
@@ -44,7 +44,7 @@ def page_run(engine, role, start, end, level, hexagons, span, origins=False):
     shown = map_figures.map_figures(run, start, end, level, THRESHOLDS, 12, end + timedelta(days=1), hexagons,
                                     with_origins=origins)
     busiest = shown.areas.sort_values("active").iloc[-1]["code"]
-    panel = map_figures.area_panel(run, shown, busiest, span[0])
+    panel = map_figures.area_panel(run, shown, busiest, map_figures.curve_first(span[0], end, settings.get("MAP_AREA_CURVE_DAYS")))
     return shown, panel
 
 

@@ -51,7 +51,8 @@ def map_page(engine, end: date) -> Callable[[], None]:
                                         settings.get("REPORT_DEADLINE_HOUR"), end_ + timedelta(days=1), "safe",
                                         with_origins=True)
         busiest = shown.areas.sort_values(["active", "code"]).iloc[-1]["code"]
-        map_figures.area_panel(run, shown, busiest, span[0])
+        map_figures.area_panel(run, shown, busiest,
+                               map_figures.curve_first(span[0], end_, settings.get("MAP_AREA_CURVE_DAYS")))
     return once
 
 

@@ -1,17 +1,21 @@
 """Daily rollups per kelurahan, per H3 cell of new cases, per facility and test type (counts; and
 results, certificates and latency histograms for reporting compliance), per facility report, per
-entry point, for the whole city (with running totals) and per 7-day positivity window.
+entry point, for the whole city (with running totals), active cases per kelurahan (running totals)
+and per 7-day positivity window.
 
 Every writer calls `refresh` for the WIB days it touched, inside its own transaction, so that pages
 read small tables whose size does not grow with the raw history. A refresh recomputes whole days
 from the raw rows (delete, then insert-select), which keeps it idempotent and obviously correct.
-Two rollups reach beyond the days touched, and no further than they must: `daily_city` shifts the
-running totals of the later days by what the refresh changed, and `daily_positivity` recomputes the
-windows that hold a touched day (it and the POSITIVITY_WINDOW_DAYS - 1 days after).
+Three rollups reach beyond the days touched, and no further than they must: `daily_city` and
+`daily_area_active` shift the running totals of the later days by what the refresh changed, and
+`daily_positivity` recomputes the windows that hold a touched day (it and the
+POSITIVITY_WINDOW_DAYS - 1 days after).
 """
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import date, timedelta
+from itertools import accumulate
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
@@ -285,11 +289,48 @@ def _refresh_city(conn: Connection, start: date, end: date) -> None:
                           "WHERE day > :end"), {**shift, "end": end})
 
 
+# Each kelurahan's active cases at the end of `day`: its last running total on or before it, one
+# index seek per kelurahan (0 for a kelurahan without a row yet).
+_AREA_ACTIVE_ON = """
+    SELECT kel.code, (SELECT a.active FROM daily_area_active AS a
+                      WHERE a.kelurahan_code = kel.code AND a.day <= :day ORDER BY a.day DESC LIMIT 1)
+    FROM regions AS kel WHERE kel.level = 'kelurahan'
+"""
+
+
+def _area_active_on(conn: Connection, day: date) -> dict[str, int]:
+    return {code: int(active or 0) for code, active in conn.execute(text(_AREA_ACTIVE_ON), {"day": day})}
+
+
+def _refresh_area_active(conn: Connection, start: date, end: date) -> None:
+    """Running active cases per kelurahan for the days start..end from daily_area (refreshed before
+    it), each from the kelurahan's total on its last day before start, and the totals of its later
+    days shifted by what the refresh changed there: as daily_city, per kelurahan."""
+    params = {"start": start, "end": end}
+    before = _area_active_on(conn, end)
+    conn.execute(text("DELETE FROM daily_area_active WHERE day BETWEEN :start AND :end"), params)
+    conn.execute(text("""
+        INSERT INTO daily_area_active (kelurahan_code, day, active)
+        SELECT kelurahan_code, day,
+               COALESCE((SELECT earlier.active FROM daily_area_active AS earlier
+                         WHERE earlier.kelurahan_code = area.kelurahan_code AND earlier.day < :start
+                         ORDER BY earlier.day DESC LIMIT 1), 0)
+               + SUM(new_cases - recovered - died) OVER (PARTITION BY kelurahan_code ORDER BY day)
+        FROM daily_area AS area WHERE day BETWEEN :start AND :end
+    """), params)
+    after = _area_active_on(conn, end)
+    shifts = [{"code": code, "shift": total - before.get(code, 0), "end": end}
+              for code, total in after.items() if total != before.get(code, 0)]
+    if shifts:
+        conn.execute(text("UPDATE daily_area_active SET active = active + :shift "
+                          "WHERE kelurahan_code = :code AND day > :end"), shifts)
+
+
 # The rollups each writer refreshes: movement loads, and case changes (new cases, outcomes, imports).
-# daily_city follows daily_area, daily_facility_report follows daily_facility_compliance.
+# daily_city and daily_area_active follow daily_area, daily_facility_report follows daily_facility_compliance.
 MOVEMENT_ROLLUPS = ("daily_entry_point", "daily_movement", "daily_movement_hour", "daily_movement_region",
                     "daily_screening", "presentation_checks")
-CASE_ROLLUPS = ("daily_area", "daily_city", "daily_case_cells", "daily_imported_origin")
+CASE_ROLLUPS = ("daily_area", "daily_area_active", "daily_city", "daily_case_cells", "daily_imported_origin")
 TEST_ROLLUPS = ("daily_facility_tests", "daily_facility_compliance", "daily_facility_report", "daily_positivity")
 REPORT_ROLLUPS = ("daily_facility_report",)
 
@@ -314,11 +355,12 @@ def _presentation_checks(conn: Connection, start: date, end: date) -> None:
 # The fraud rules' document checks are kept by the days of their documents only in a full rebuild:
 # writers re-judge exactly the documents they can change (casedb.document_checks).
 DOCUMENT_CHECKS = ("certificate_checks", "presentation_checks")
-_PROCEDURES = {"daily_city": _refresh_city, "daily_positivity": _refresh_positivity,
+_PROCEDURES = {"daily_city": _refresh_city, "daily_area_active": _refresh_area_active, "daily_positivity": _refresh_positivity,
                "certificate_checks": _certificate_checks, "presentation_checks": _presentation_checks}
 ALL_DAYS = (date(1900, 1, 1), date(9999, 12, 31))
-# In dependency order: daily_city after daily_area, daily_facility_report after daily_facility_compliance.
-TABLES = ("daily_area", "daily_city", *(t for t in _REFRESH if t != "daily_area"), "daily_facility_compliance",
+# In dependency order: daily_city and daily_area_active after daily_area, daily_facility_report after
+# daily_facility_compliance.
+TABLES = ("daily_area", "daily_area_active", "daily_city", *(t for t in _REFRESH if t != "daily_area"), "daily_facility_compliance",
           "daily_facility_report", "daily_positivity", "daily_tracing", *DOCUMENT_CHECKS)
 
 

@@ -594,6 +594,18 @@ daily_imported_origin = Table(
     Column("imported_cases", Integer, nullable=False),
 )
 
+# Active cases per kelurahan at the end of each WIB day with a row in daily_area (the days on which
+# its count changed), a running total kept like daily_city's (casedb.rollups): the map's active cases
+# on any day are the last row on or before it, one per kelurahan, whatever the history's length.
+daily_area_active = Table(
+    "daily_area_active",
+    metadata,
+    Column("kelurahan_code", String(13), ForeignKey("regions.code"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("active", Integer, nullable=False,
+           comment="cases confirmed by the end of day, neither recovered nor died by then"),
+)
+
 # City-wide case events per WIB day with their running totals (casedb.rollups): the overview's
 # curve and its active / recovered / died tiles read one row per day, whatever the history's length.
 # A write shifts the totals of the days after the ones it touched, never recomputes them all.

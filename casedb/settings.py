@@ -187,6 +187,10 @@ SETTINGS: dict[str, Setting] = {
                 "week does not jump with two).", "a whole number above 0"),
         Setting("QUERY_ROW_LIMIT", 100_000, _positive_int,
                 "Most rows one named query may return to a page.", "a whole number above 0"),
+        Setting("MAP_AREA_CURVE_DAYS", 365, _whole_number(7, 3660),
+                "Days the map's area panel draws the curve of new cases for, ending on the day shown (from "
+                "the first day with data when that is later): a fixed window, so that the panel costs the "
+                "same whatever the history's length.", "a whole number of days from 7 to 3660"),
         Setting("MAP_BASEMAP", "none", _basemap,
                 "Background map under the map layers: none (no tiles fetched from the internet; the "
                 "boundaries alone), or light, dark or road (CARTO tiles, needs internet access).",

@@ -197,9 +197,15 @@ def map_figures(run: Run, start: date, end: date, level: str, thresholds, deadli
     )
 
 
+def curve_first(first_day: date, end: date, days: int) -> date:
+    """The first day of the area panel's curve: `days` days ending on `end`, none before the first
+    day with data."""
+    return max(first_day, end - timedelta(days=days - 1))
+
+
 def area_panel(run: Run, figures: MapFigures, code: str, first: date, incomplete_from: date = date.max) -> AreaPanel | None:
     """The selected area's panel: its figures, its epidemic curve first..end (days from
-    `incomplete_from` marked incomplete), its facilities."""
+    `incomplete_from` marked incomplete; `curve_first` bounds it), its facilities."""
     match = figures.areas[figures.areas["code"] == code]
     if match.empty:
         return None

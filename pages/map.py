@@ -102,7 +102,8 @@ def map_view() -> None:
                         format_func=lambda c: names[c] if c else t("map.area.none"), help=t("map.select_hint"))
     if code:
         # Not memoised (live.figure): it takes the map's figures, frames that are not hashable.
-        _panel(map_figures.area_panel(live.query, shown, code, span[0], incomplete_from))
+        first = map_figures.curve_first(span[0], end, settings.get("MAP_AREA_CURVE_DAYS"))
+        _panel(map_figures.area_panel(live.query, shown, code, first, incomplete_from))
     _table(shown)
 
 
@@ -115,6 +116,8 @@ def _panel(panel) -> None:
     columns[3].metric(t("map.measure.zone"), t(f"zone.{row['zone']}") if isinstance(row["zone"], str) else "–")
     st.markdown(f"**{t('map.panel.curve', name=panel.name)}**")
     st.plotly_chart(charts.epidemic_curve(panel.curve, incomplete_days), width="stretch", key="map_area_curve")
+    st.caption(t("map.panel.curve_window", start=format_date(panel.curve["day"].iloc[0].date()),
+                 end=format_date(panel.curve["day"].iloc[-1].date()), days=settings.get("MAP_AREA_CURVE_DAYS")))
     st.markdown(f"**{t('map.panel.facilities', name=panel.name)}**")
     if panel.facilities.empty:
         st.caption(t("map.panel.no_facilities"))

@@ -297,6 +297,19 @@ def test_area_panel(small_city):
     assert (panel.facilities["kelurahan_code"].str.slice(0, 8) == code).all()
 
 
+def test_the_area_panels_curve_covers_a_fixed_window_of_days(small_city):
+    assert map_figures.curve_first(date(2025, 6, 1), date(2026, 12, 31), 365) == date(2026, 1, 1)
+    assert map_figures.curve_first(date(2025, 6, 1), date(2026, 12, 31), 30) == date(2026, 12, 2)
+    assert map_figures.curve_first(date(2026, 12, 20), date(2026, 12, 31), 30) == date(2026, 12, 20)
+    start, end = map_figures.window_bounds("14d", LAST)
+    figures_ = shown(small_city, "mayor", start, end, "kelurahan")
+    code = figures_.areas.sort_values("active").iloc[-1]["code"]
+    panel = map_figures.area_panel(runner(small_city, "mayor"), figures_, code,
+                                   map_figures.curve_first(date(2000, 1, 1), end, 30))
+    assert len(panel.curve) == 30 and panel.curve["day"].iloc[-1].date() == end
+    assert panel.curve["new_cases"].iloc[-14:].sum() == figures_.areas.set_index("code").at[code, "new_cases"]
+
+
 # --- Boundaries -----------------------------------------------------------------------------------
 
 def test_built_in_polygons_contain_their_centroids_and_are_what_the_script_writes():

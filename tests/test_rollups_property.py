@@ -9,8 +9,8 @@ days may come before the earlier ones') also check that refreshing some days lea
 the running totals of later days shifted, the positivity windows overlapping the touched days
 recomputed, the others untouched. Then:
 
-- each rollup table (daily_area, daily_facility_tests, daily_entry_point, daily_city with its running
-  totals, daily_positivity's 7-day windows of distinct people, daily_facility_report with each
+- each rollup table (daily_area, daily_area_active and daily_city with their running totals,
+  daily_facility_tests, daily_entry_point, daily_positivity's 7-day windows of distinct people, daily_facility_report with each
   report's seconds after the end of its day) equals a pandas computation over the raw rows by the
   WIB day of their timestamps (not their stored `*_day` columns);
 - the overview's figures (tiles on D, D-1, D-7, the epidemic curve, the kecamatan table and zones),
@@ -46,7 +46,7 @@ KELURAHAN = {"14.71.01.1001": ("14.71.01", 2_400), "14.71.01.1002": ("14.71.01",
 FACILITIES = (1, 2)
 ENTRY_POINTS = (1, 2)
 EVENT_TABLES = ("presentation_checks", "certificate_checks", "movements", "contacts", "certificates", "cases", "test_results", "persons", "facility_reports",
-                "daily_area", "daily_facility_tests", "daily_entry_point", "daily_city", "daily_positivity",
+                "daily_area", "daily_area_active", "daily_facility_tests", "daily_entry_point", "daily_city", "daily_positivity",
                 "daily_facility_report")
 BATCHES = 3
 WIB = pd.Timedelta(hours=7)
@@ -217,6 +217,11 @@ def rollup_from_raw(engine, table: str) -> pd.DataFrame:
             out = pd.concat(events, axis=1).fillna(0).astype(int).reset_index()
             out["imported_cases"] = 0
             return out[["day", "kelurahan_code", "new_cases", "imported_cases", "recovered", "died"]]
+        if table == "daily_area_active":
+            area = rollup_from_raw(engine, "daily_area").sort_values(["kelurahan_code", "day"])
+            change = area["new_cases"] - area["recovered"] - area["died"]
+            area["active"] = change.groupby(area["kelurahan_code"]).cumsum()
+            return area[["day", "kelurahan_code", "active"]]
         if table == "daily_facility_tests":
             tests = pd.read_sql("SELECT facility_id, test_type, result, result_at FROM test_results", conn)
             tests["day"] = (pd.to_datetime(tests["result_at"], format="mixed") + WIB).dt.normalize()
@@ -260,8 +265,8 @@ def test_rollup_figures_equal_raw_figures(reference_db, tests, movements, report
     write(engine, tests, movements, reports)
     queries.clear_cache()
 
-    for table in ("daily_area", "daily_facility_tests", "daily_entry_point", "daily_city", "daily_positivity",
-                  "daily_facility_report"):
+    for table in ("daily_area", "daily_area_active", "daily_facility_tests", "daily_entry_point", "daily_city",
+                  "daily_positivity", "daily_facility_report"):
         want = rollup_from_raw(engine, table)
         # Days with only zero counts are not rows of a rollup (nothing happened on them).
         assert _sorted(rollup_table(engine, table, want)) == _sorted(want), table
@@ -300,3 +305,26 @@ def test_running_totals_of_later_days_follow_a_write_of_earlier_days(reference_d
     got = [((r.day - FIRST_DAY).days, r.confirmed_total, r.recovered_total, r.died_total) for r in rows]
     # day 1: case 1; day 3: its recovery; day 5: case 2 and its death; day 9: case 0
     assert got == [(1, 1, 0, 0), (3, 1, 1, 0), (5, 2, 1, 1), (9, 3, 1, 1)]
+
+
+def test_active_cases_per_kelurahan_of_later_days_follow_a_write_of_earlier_days(reference_db):
+    """Written out of order (day 9, then day 1, then day 5) in two kelurahan, each batch refreshing
+    only its own days: each kelurahan's running active cases after a batch's days are shifted by what
+    it changed there, the other kelurahan's are left alone. Hand-computed."""
+    engine = reference_db
+
+    def confirming(person: int, day: int, batch: int, kelurahan: str, outcome=None, after_minutes=0) -> dict:
+        return {"person": person, "facility": 1, "test_type": "pcr", "result": "positive",
+                "result_at": datetime.combine(FIRST_DAY + timedelta(days=day), datetime.min.time()) + timedelta(hours=3),
+                "confirms": True, "outcome": outcome, "outcome_after": after_minutes,
+                "kelurahan": kelurahan, "batch": batch}
+
+    a, b = "14.71.01.1001", "14.71.02.1001"
+    write(engine, [confirming(0, 9, 0, a), confirming(3, 9, 0, b), confirming(1, 1, 1, a, "recovered", 2 * 24 * 60),
+                   confirming(2, 5, 2, a, "died", 30), confirming(4, 5, 2, a)], [])
+    with engine.connect() as conn:
+        rows = conn.execute(schema.daily_area_active.select()
+                            .order_by(schema.daily_area_active.c.kelurahan_code, schema.daily_area_active.c.day)).all()
+    got = [(r.kelurahan_code, (r.day - FIRST_DAY).days, r.active) for r in rows]
+    # a: day 1 case 1; day 3 its recovery; day 5 cases 2 (died the same day) and 4; day 9 case 0. b: day 9 case 3.
+    assert got == [(a, 1, 1), (a, 3, 0), (a, 5, 1), (a, 9, 2), (b, 9, 1)]

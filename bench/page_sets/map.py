@@ -46,7 +46,8 @@ def figures(run) -> Page:
     shown = figure(run, map_figures.map_figures, start, end, "kelurahan", settings.get("ZONE_THRESHOLDS"),
                    settings.get("REPORT_DEADLINE_HOUR"), today_wib(), "safe", with_origins=True)
     busiest = shown.areas.sort_values(["active", "code"]).iloc[-1]["code"]
-    return Page(shown, map_figures.area_panel(run, shown, busiest, span[0]), span[0])
+    first = map_figures.curve_first(span[0], end, settings.get("MAP_AREA_CURVE_DAYS"))
+    return Page(shown, map_figures.area_panel(run, shown, busiest, first), first)
 
 
 @dataclass

@@ -157,7 +157,7 @@ class OutcomeApplier:
     def finish(self, conn: Connection, summary) -> None:
         days = [d for d in self.days if d is not None]
         if days:
-            rollups.refresh(conn, min(days), max(days), ("daily_area", "daily_city"))
+            rollups.refresh(conn, min(days), max(days), ("daily_area", "daily_area_active", "daily_city"))
 
 
 def _refusal(kind: str, at: datetime, case) -> Message | None:
