@@ -418,8 +418,34 @@ def refresh_chains(conn: Connection) -> None:
     earliest: dict[int, int] = {}
     for node in sorted(parent, key=lambda n: (confirmed[n], n)):
         earliest.setdefault(find(node), node)
+    cluster_of = {n: earliest[find(n)] for n in sorted(parent)}
     conn.execute(text("DELETE FROM chain_members"))
     if parent:
         conn.execute(text("INSERT INTO chain_members (case_id, cluster_id, confirmed_day) "
                           "VALUES (:case_id, :cluster_id, :day)"),
-                     [{"case_id": n, "cluster_id": earliest[find(n)], "day": day[n]} for n in sorted(parent)])
+                     [{"case_id": n, "cluster_id": cluster, "day": day[n]} for n, cluster in cluster_of.items()])
+    if inspect(conn).has_table("chain_clusters"):  # from migration 0021, which fills it when it creates it
+        _rewrite_clusters(conn, cluster_of, day)
+
+
+def _rewrite_clusters(conn: Connection, cluster_of: dict[int, int], day: dict[int, object]) -> None:
+    """chain_clusters (each cluster's size, first, second and last day, and its rank by size) and
+    chain_days (how many clusters had formed by each day one formed) from the members just written."""
+    days: dict[int, list] = defaultdict(list)
+    for node, cluster in cluster_of.items():
+        days[cluster].append(day[node])
+    clusters = sorted(((cluster, sorted(on)) for cluster, on in days.items() if len(on) >= 2),
+                      key=lambda c: (-len(c[1]), c[0]))
+    conn.execute(text("DELETE FROM chain_clusters"))
+    conn.execute(text("DELETE FROM chain_days"))
+    if not clusters:
+        return
+    conn.execute(text("INSERT INTO chain_clusters (cluster_id, size, first_day, formed_day, last_day, size_rank) "
+                      "VALUES (:cluster, :size, :first, :formed, :last, :rank)"),
+                 [{"cluster": cluster, "size": len(on), "first": on[0], "formed": on[1], "last": on[-1], "rank": rank}
+                  for rank, (cluster, on) in enumerate(clusters, start=1)])
+    formed = Counter(on[1] for _, on in clusters)
+    formed_days = sorted(formed)
+    conn.execute(text("INSERT INTO chain_days (day, clusters) VALUES (:day, :clusters)"),
+                 [{"day": d, "clusters": total}
+                  for d, total in zip(formed_days, accumulate(formed[d] for d in formed_days))])

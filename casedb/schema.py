@@ -503,6 +503,32 @@ chain_members = Table(
     # The case's cases.confirmed_day, so that cluster sizes are counted without reading the cases.
     Column("confirmed_day", Date, nullable=False),
     Index(None, "cluster_id"),
+    Index(None, "confirmed_day"),
+)
+
+# Each cluster of chain_members as a whole, rewritten with it by refresh_chains: the tracing page's
+# clusters list reads the few it can show (the largest by rank, those with a case in the last 14
+# days, those that grew after the day shown) instead of counting every member of the history.
+chain_clusters = Table(
+    "chain_clusters",
+    metadata,
+    Column("cluster_id", BigInteger, primary_key=True, comment="the cluster's earliest case (cases.id)"),
+    Column("size", Integer, nullable=False, comment="its cases"),
+    Column("first_day", Date, nullable=False, comment="confirmed_day of its first case"),
+    Column("formed_day", Date, nullable=False,
+           comment="confirmed_day of its second case: from then on a cluster of two or more"),
+    Column("last_day", Date, nullable=False, comment="confirmed_day of its last case"),
+    Column("size_rank", Integer, nullable=False, comment="1 for the largest, then by size descending and cluster_id"),
+    Index(None, "size_rank", unique=True),
+    Index(None, "last_day"),
+)
+
+# How many clusters had formed (reached two cases) by the end of each WIB day on which one formed.
+chain_days = Table(
+    "chain_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("clusters", Integer, nullable=False),
 )
 
 

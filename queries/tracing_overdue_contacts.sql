@@ -3,16 +3,24 @@
 -- roles: health
 -- suppress: none
 -- The longest overdue are picked from the contacts alone (whether one had become a case read from
--- chain_members, as in tracing_quarantine_kecamatan), and only they are joined to their index case
--- and its regions.
-WITH overdue AS (
+-- chain_members for the contacts that became one after `day` only, as in
+-- tracing_quarantine_kecamatan), and only they are joined to their index case and its regions.
+WITH in_quarantine AS (
+    SELECT id, index_case_id, relation, listed_at,
+           COALESCE(last_followup_at, traced_at, listed_at) AS last_seen, quarantine_until
+    FROM contacts
+    WHERE quarantine_until >= :day AND listed_at <= :at AND became_case_id IS NULL
+    UNION ALL
     SELECT k.id, k.index_case_id, k.relation, k.listed_at,
-           COALESCE(k.last_followup_at, k.traced_at, k.listed_at) AS last_seen, k.quarantine_until
-    FROM contacts AS k
-    LEFT JOIN chain_members AS b ON b.case_id = k.became_case_id
-    WHERE k.quarantine_until >= :day AND k.listed_at <= :at AND (b.case_id IS NULL OR b.confirmed_day > :day)
-      AND COALESCE(k.last_followup_at, k.traced_at, k.listed_at) < :overdue_before
-    ORDER BY last_seen, k.id
+           COALESCE(k.last_followup_at, k.traced_at, k.listed_at), k.quarantine_until
+    FROM chain_members AS b
+    JOIN contacts AS k ON k.became_case_id = b.case_id
+    WHERE b.confirmed_day > :day AND k.quarantine_until >= :day AND k.listed_at <= :at
+),
+overdue AS (
+    SELECT * FROM in_quarantine
+    WHERE last_seen < :overdue_before
+    ORDER BY last_seen, id
     LIMIT :row_limit
 )
 SELECT o.id AS contact_id,

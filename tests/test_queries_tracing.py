@@ -222,6 +222,27 @@ def test_small_city_matches_pandas(small_city):
     assert found.total > 10 and found.table["size"].max() >= 3
 
 
+def test_the_clusters_listed_on_any_day_are_the_first_by_growth_then_size(small_city):
+    """The list reads only the clusters it can show (chain_clusters, migration 0021): on days across
+    the history, where later cases have grown some clusters after the day shown, and with short lists
+    (ties of size broken by cluster), it is the head of every cluster's ranking from the raw rows."""
+    run, raw = runner(small_city), Raw(small_city)
+    days = raw.cases.set_index("id")["confirmed_day"]
+    first, last = ft.data_span(run)
+    for end in (first + (last - first) * k // 4 for k in (1, 2, 3, 4)):
+        every = sorted(raw.clusters(end), key=lambda c: (-c[2], -c[1], c[0]))
+        assert len(every) > 5, end
+        for limit in (5, 20):
+            found = ft.clusters(run, end, row_limit=limit)
+            assert found.total == len(every)
+            got = [tuple(int(v) for v in row) for row in
+                   found.table[["cluster", "size", "new_7d", "previous_7d"]].values.tolist()]
+            assert got == every[:limit], (end, limit)
+            for row in found.table.itertuples():
+                on = days.loc[raw.members(int(row.cluster), end)]
+                assert (pd.Timestamp(row.first_day), pd.Timestamp(row.last_day)) == (on.min(), on.max())
+
+
 def test_the_pages_runner_starts_both_follow_up_queries_together(tracing_db):
     from tests.test_query_runner import one_by_one_and_together
 
