@@ -205,19 +205,28 @@ def volume_jumps(daily: pd.DataFrame, start: date, end: date, th: Thresholds) ->
     measure = that day's certificates, baseline = the median."""
     if daily.empty:
         return pd.DataFrame(columns=list(COLUMNS))
-    daily = daily.assign(day=pd.to_datetime(daily["day"]), certificates=pd.to_numeric(daily["certificates"]))
     calendar = pd.date_range(start - timedelta(days=th.volume_days), end, freq="D")
-    # One row per facility and day already (the query groups them).
-    wide = daily.set_index(["day", "facility_id"])["certificates"].unstack().reindex(calendar).fillna(0)
-    # The median of the volume_days days before each day (the day itself excluded).
-    before = wide.shift(1).rolling(th.volume_days, min_periods=th.volume_days).median()
-    period = wide.index >= pd.Timestamp(start)
-    jumped = ((wide > th.volume_jump * before) & (wide >= th.volume_min) & before.notna())[period]
+    # Days x facilities (one row per facility and day already: the query groups them), 0 on days
+    # without a row.
+    facility_at, facilities = pd.factorize(daily["facility_id"], sort=True)
+    day_at = ((pd.to_datetime(daily["day"]).to_numpy(dtype="datetime64[D]") - calendar[0].to_datetime64())
+              .astype("timedelta64[D]").astype("int64"))
+    inside = (day_at >= 0) & (day_at < len(calendar))
+    counts = np.zeros((len(calendar), len(facilities)))
+    counts[day_at[inside], facility_at[inside]] = pd.to_numeric(daily["certificates"]).to_numpy(dtype="float64")[inside]
+    # The median of the volume_days days before each day (the day itself excluded), NaN for days
+    # with fewer before them in the calendar: numpy's over sliding windows, a tenth of pandas' rolling.
+    before = np.full(counts.shape, np.nan)
+    if len(counts) > th.volume_days:
+        windows = np.lib.stride_tricks.sliding_window_view(counts[:-1], th.volume_days, axis=0)
+        before[th.volume_days:] = np.median(windows, axis=-1)
+    period = calendar >= pd.Timestamp(start)
+    with np.errstate(invalid="ignore"):
+        jumped = ((counts > th.volume_jump * before) & (counts >= th.volume_min) & ~np.isnan(before))[period]
     names = daily.drop_duplicates("facility_id").set_index("facility_id")
-    days, columns = np.nonzero(jumped.to_numpy())
-    when, fid = jumped.index[days], jumped.columns[columns]
+    days, columns = np.nonzero(jumped)
+    when, fid = calendar[period][days], facilities[columns]
     rows = {"facility_id": fid, "facility_code": names.loc[fid, "facility_code"].to_numpy(),
             "facility_name": names.loc[fid, "facility_name"].to_numpy(), "day": when, "reason": "volume_jump",
-            "measure": wide.to_numpy()[period][days, columns].astype(float),
-            "baseline": before.to_numpy()[period][days, columns].astype(float)}
+            "measure": counts[period][days, columns], "baseline": before[period][days, columns]}
     return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -6,12 +6,15 @@ its test), the weekly trend, the XLSX export; and every rule scored against the 
 labelled ground truth (precision and recall at least 0.9)."""
 from __future__ import annotations
 
+import statistics
 from datetime import date, datetime, timedelta
 from io import BytesIO
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert
 
 import queries
@@ -431,3 +434,38 @@ def test_certificates_loaded_through_ingestion_count_in_the_issuing_volume(inges
     assert list(zip(volume["day"].dt.day, volume["certificates"])) == [(15, 12), (16, 9)]
     jumps = fraud.signals(runner(ingest_db), *AUG, TH).of_rule(6)
     assert list(zip(jumps["facility_code"], jumps["day"].dt.day, jumps["measure"])) == [("1471398", 15, 12.0)]
+
+
+def _volume_jumps_one_by_one(daily: pd.DataFrame, start: date, end: date, th) -> list[tuple]:
+    """Rule 6's volume jumps walked day by day in plain Python: the median of the volume_days days
+    before each day of the period (days without a row count 0)."""
+    counts = {(r.facility_id, r.day): r.certificates for r in daily.itertuples()}
+    out = []
+    for facility in sorted(set(daily["facility_id"])):
+        day = start
+        while day <= end:
+            history = [counts.get((facility, day - timedelta(days=k)), 0) for k in range(1, th.volume_days + 1)]
+            median = statistics.median(history)
+            today = counts.get((facility, day), 0)
+            if today > th.volume_jump * median and today >= th.volume_min:
+                out.append((facility, day, float(today), float(median)))
+            day += timedelta(days=1)
+    return sorted(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(1, 4), st.integers(-40, 9), st.integers(0, 40)), max_size=120),
+       volume_days=st.integers(3, 10), jump=st.sampled_from([1.5, 2.0, 3.0]), at_least=st.integers(1, 12))
+def test_volume_jumps_equal_a_day_by_day_walk(rows, volume_days, jump, at_least):
+    """The vectorised medians of figures.fraud.volume_jumps against statistics.median, day by day."""
+    start, end = date(2026, 9, 1), date(2026, 9, 10)
+    th = fraud.Thresholds(volume_jump=jump, volume_days=volume_days, volume_min=at_least)
+    first = start - timedelta(days=volume_days)
+    latest = {(f, start + timedelta(days=d)): n for f, d, n in rows if start + timedelta(days=d) >= first}
+    daily = pd.DataFrame([{"facility_id": f, "facility_code": f"F{f}", "facility_name": f"Facility {f}", "day": d,
+                           "certificates": n} for (f, d), n in sorted(latest.items())],
+                         columns=["facility_id", "facility_code", "facility_name", "day", "certificates"])
+    found = fraud.volume_jumps(daily, start, end, th)
+    got = sorted((int(r.facility_id), pd.Timestamp(r.day).date(), float(r.measure), float(r.baseline))
+                 for r in found.itertuples())
+    assert got == _volume_jumps_one_by_one(daily, start, end, th)
