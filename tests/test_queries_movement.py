@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert, text
 
 import queries
@@ -376,3 +378,18 @@ def test_the_pages_runner_that_starts_the_queries_together_gives_the_same_figure
         assert len(threads) == 1 and threads[0].startswith("query"), (name, threads)
     # This year's flows and a year before's: one query, two periods.
     assert len(executed.of_query("movement_flows")) == 2
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["road", "air", "sea", None]),
+                               st.integers(0, 500), st.integers(0, 500)), max_size=40))
+def test_entries_and_exits_by_day_and_key_equal_pandas_groupby(rows):
+    """The numpy grouping of the point and mode tables (fm._by_direction) against pandas' groupby,
+    keys sorted, rows with a missing key left out, the same types."""
+    flows = pd.DataFrame({"day": pd.to_datetime([date(2026, 9, 1) + timedelta(days=d) for d, *_ in rows])
+                          .astype("datetime64[s]"),
+                          "mode": pd.array([m for _, m, *_ in rows], dtype="str"),
+                          "entries": np.array([e for *_, e, _ in rows], dtype="int64"),
+                          "exits": np.array([x for *_, x in rows], dtype="int64")})
+    want = flows.groupby(["day", "mode"], sort=True, as_index=False)[["entries", "exits"]].sum()
+    pd.testing.assert_frame_equal(fm._by_direction(flows, ["day", "mode"]), want)
