@@ -355,13 +355,15 @@ def _presentation_checks(conn: Connection, start: date, end: date) -> None:
 # The fraud rules' document checks are kept by the days of their documents only in a full rebuild:
 # writers re-judge exactly the documents they can change (casedb.document_checks).
 DOCUMENT_CHECKS = ("certificate_checks", "presentation_checks")
-_PROCEDURES = {"daily_city": _refresh_city, "daily_area_active": _refresh_area_active, "daily_positivity": _refresh_positivity,
-               "certificate_checks": _certificate_checks, "presentation_checks": _presentation_checks}
+_PROCEDURES = {"daily_city": _refresh_city, "daily_area_active": _refresh_area_active,
+               "daily_positivity": _refresh_positivity, "certificate_checks": _certificate_checks,
+               "presentation_checks": _presentation_checks}
 ALL_DAYS = (date(1900, 1, 1), date(9999, 12, 31))
 # In dependency order: daily_city and daily_area_active after daily_area, daily_facility_report after
 # daily_facility_compliance.
-TABLES = ("daily_area", "daily_area_active", "daily_city", *(t for t in _REFRESH if t != "daily_area"), "daily_facility_compliance",
-          "daily_facility_report", "daily_positivity", "daily_tracing", *DOCUMENT_CHECKS)
+TABLES = ("daily_area", "daily_area_active", "daily_city", *(t for t in _REFRESH if t != "daily_area"),
+          "daily_facility_compliance", "daily_facility_report", "daily_positivity", "daily_tracing",
+          *DOCUMENT_CHECKS)
 
 
 def refresh(conn: Connection, start: date, end: date, tables: tuple[str, ...] = TABLES) -> None:

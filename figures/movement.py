@@ -311,8 +311,10 @@ def _screening(screening: pd.DataFrame, start: date, end: date) -> tuple[pd.Data
     positives, negatives = cube[:, :, counts.index("positive")], cube[:, :, counts.index("negative")]
     positive = np.concatenate([_rolling_sum(positives[k])[shown] for k in range(len(types))])
     tested_7d = np.concatenate([_rolling_sum(positives[k] + negatives[k])[shown] for k in range(len(types))])
-    trend = pd.DataFrame({"day": np.tile(days[shown].to_numpy(), len(types)),
-                          "test_type": pd.array(np.repeat(np.array(types, dtype=object), len(days[shown])), dtype="str"),
+    shown_days = days[shown]
+    trend = pd.DataFrame({"day": np.tile(shown_days.to_numpy(), len(types)),
+                          "test_type": pd.array(np.repeat(np.array(types, dtype=object), len(shown_days)),
+                                                dtype="str"),
                           "positive_7d": positive, "tested_7d": tested_7d,
                           "positivity_7d": positive / np.where(tested_7d > 0, tested_7d, np.nan)})
     return table, trend
