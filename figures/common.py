@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from casedb.schema import CONFIRMING_TEST_TYPES, POSITIVITY_WINDOW_DAYS, TEST_TYPES
@@ -91,6 +92,13 @@ class Tile:
 def window(day: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
     """The right-aligned window D-(days-1)..D."""
     return day - timedelta(days=days - 1), day
+
+
+def day_offsets(days: pd.Series, first: date) -> np.ndarray:
+    """Whole days from `first` to each of `days` (dates, or day columns as the runner types them):
+    positions in arrays indexed by day."""
+    return ((pd.to_datetime(days).to_numpy(dtype="datetime64[D]") - np.datetime64(first, "D"))
+            .astype("int64"))
 
 
 def data_span(run: Run) -> tuple[date, date] | None:

@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from figures.common import prefetch
+from figures.common import day_offsets, prefetch
 # The period is chosen as on the compliance page (ui.periods.pick_recent_period), with its messages.
 from figures.compliance import PeriodError, check_period, default_period  # noqa: F401
 
@@ -209,8 +209,7 @@ def volume_jumps(daily: pd.DataFrame, start: date, end: date, th: Thresholds) ->
     # Days x facilities (one row per facility and day already: the query groups them), 0 on days
     # without a row.
     facility_at, facilities = pd.factorize(daily["facility_id"], sort=True)
-    day_at = ((pd.to_datetime(daily["day"]).to_numpy(dtype="datetime64[D]") - calendar[0].to_datetime64())
-              .astype("timedelta64[D]").astype("int64"))
+    day_at = day_offsets(daily["day"], calendar[0].date())
     inside = (day_at >= 0) & (day_at < len(calendar))
     counts = np.zeros((len(calendar), len(facilities)))
     counts[day_at[inside], facility_at[inside]] = pd.to_numeric(daily["certificates"]).to_numpy(dtype="float64")[inside]

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from casedb.schema import DOCUMENT_STATUSES, TRAVEL_MODES
-from figures.common import Run, prefetch
+from figures.common import Run, day_offsets, prefetch
 
 WINDOW_DAYS = 28
 AVERAGE_DAYS = 7
@@ -139,15 +139,9 @@ def _by_direction(flows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
                                            minlength=len(present)).astype("int64") for c in ("entries", "exits")}})
 
 
-def _positions(days: pd.Series, first: date) -> np.ndarray:
-    """Whole days from `first` to each of `days`."""
-    return ((pd.to_datetime(days).to_numpy(dtype="datetime64[D]") - np.datetime64(first, "D"))
-            .astype("int64"))
-
-
 def _per_day(frame: pd.DataFrame, columns, first: date, length: int) -> dict[str, np.ndarray]:
     """Sums of `columns` per day, first..first + length - 1, as int64 arrays (0 on days without rows)."""
-    at = _positions(frame["day"], first)
+    at = day_offsets(frame["day"], first)
     inside = (at >= 0) & (at < length)
     return {c: np.bincount(at[inside], weights=frame[c].to_numpy(dtype="float64")[inside], minlength=length)
             .astype("int64") for c in columns}
@@ -263,7 +257,7 @@ def _documents(docs: pd.DataFrame, names: pd.Series, start: date, end: date) -> 
     counts = np.zeros((len(points), len(days), len(DOCUMENT_STATUSES)), dtype="int64")
     point_at = pd.Index(points).get_indexer(docs["entry_point_id"].map(names))
     status_at = pd.Index(DOCUMENT_STATUSES).get_indexer(docs["document_status"])
-    day_at = _positions(docs["day"], start)
+    day_at = day_offsets(docs["day"], start)
     moves = pd.to_numeric(docs["movements"]).fillna(0).to_numpy(dtype="int64")
     keep = (point_at >= 0) & (status_at >= 0) & (day_at >= 0) & (day_at < len(days))
     np.add.at(counts, (point_at[keep], day_at[keep], status_at[keep]), moves[keep])
@@ -293,9 +287,10 @@ def _screening(screening: pd.DataFrame, start: date, end: date) -> tuple[pd.Data
     days = pd.date_range(fetched_from, end, freq="D")
     shown = slice(AVERAGE_DAYS - 1, None)
     test_type = screening["test_type"].fillna("").to_numpy(dtype=object)
-    types = [t for t in SCREENING_TYPES if t in set(test_type)]
+    present = set(test_type)
+    types = [t for t in SCREENING_TYPES if t in present]
     type_at = pd.Index(types, dtype=object).get_indexer(test_type)
-    day_at = _positions(screening["day"], fetched_from)
+    day_at = day_offsets(screening["day"], fetched_from)
     keep = (type_at >= 0) & (day_at >= 0) & (day_at < len(days))
     cube = np.zeros((len(types), len(days), len(counts)), dtype="int64")
     values = np.column_stack([pd.to_numeric(screening[c]).fillna(0).to_numpy(dtype="int64") for c in counts]) \
